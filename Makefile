@@ -1,0 +1,80 @@
+# eptsim: top-level entry point.
+#
+#   make deps          install the Debian packages the build needs
+#   make build         configure and build in $(BUILD) (RelWithDebInfo)
+#   make demo          build, then run the demo program
+#   make test          unit tests: normal build, Asan build, then coverage
+#   make coverage      Coverage build, tests, gcovr report (>= 90% lines of pmap/)
+#   make bench         Release build, then run the pmap benchmark
+#   make format        clang-format all C sources in place
+#   make format-check  fail if any C source is not clang-format clean
+#   make clean         remove all build directories
+
+BUILD ?= build
+JOBS ?= $(shell nproc)
+
+ASAN_BUILD := build-asan
+COV_BUILD := build-cov
+REL_BUILD := build-rel
+
+# Under CI (CI non-empty) warnings are errors.
+WERROR := $(if $(CI),-DEPTSIM_WERROR=ON,)
+
+GCOVR := /usr/bin/gcovr
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+FMT_DIRS := pmap sim verify tools bench hw tests
+FMT_FILES = $(wildcard $(shell \
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files --cached --others --exclude-standard -- \
+			$(foreach d,$(FMT_DIRS),'$(d)/*.c' '$(d)/*.h'); \
+	else \
+		find $(FMT_DIRS) -type f -name '*.[ch]' 2>/dev/null; \
+	fi))
+
+.PHONY: all deps build demo test coverage bench format format-check clean
+
+all: build
+
+deps:
+	bash scripts/deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(WERROR)
+	cmake --build $(BUILD) -j$(JOBS)
+
+demo: build
+	$(BUILD)/tools/eptsim-demo
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Asan $(WERROR)
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	$(SAN_ENV) ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS)
+	$(MAKE) coverage
+
+coverage: deps
+	cmake -S . -B $(COV_BUILD) -DCMAKE_BUILD_TYPE=Coverage $(WERROR)
+	cmake --build $(COV_BUILD) -j$(JOBS)
+	find $(COV_BUILD) -name '*.gcda' -delete
+	ctest --test-dir $(COV_BUILD) --output-on-failure -j$(JOBS)
+	mkdir -p $(COV_BUILD)/coverage
+	$(GCOVR) --root . --filter 'pmap/' --object-directory $(COV_BUILD) \
+		--print-summary --fail-under-line 90 \
+		--html-details $(COV_BUILD)/coverage/index.html \
+		--txt $(COV_BUILD)/coverage/summary.txt
+
+bench: deps
+	cmake -S . -B $(REL_BUILD) -DCMAKE_BUILD_TYPE=Release $(WERROR)
+	cmake --build $(REL_BUILD) -j$(JOBS)
+	$(REL_BUILD)/bench/pmap-bench
+
+format: deps
+	$(if $(FMT_FILES),clang-format --style=file -i $(FMT_FILES),@echo "format: no C sources")
+
+format-check: deps
+	$(if $(FMT_FILES),clang-format --style=file --dry-run -Werror $(FMT_FILES),@echo "format-check: no C sources")
+
+clean:
+	rm -rf build build-asan build-cov build-rel
