@@ -67,7 +67,7 @@ pmap_convert_leaf(struct pmap_convert *c, pmap_pte_t pte, uint64_t va, int level
 	pmap_pte_decode(c->src, pte, level, &m);
 	if (m.prot == VM_PROT_NONE || m.memattr == PMAP_MA_COUNT)
 		PMAP_PANIC("pmap_convert: undecodable leaf va=%#lx pte=%#lx level=%d", va, pte,
-			   level);
+		           level);
 	if (!m.user)
 		pmap_convert_lost(c, PMAP_LOSS_SUPERVISOR, va);
 	if (m.global)
@@ -133,9 +133,9 @@ pmap_convert_report_zero(struct pmap_convert_report *rep)
  */
 int
 pmap_convert_to_ept(struct pmap *src, struct pmap *dst, uint64_t sva, uint64_t eva,
-		    struct pmap_convert_report *rep)
+                    struct pmap_convert_report *rep)
 {
-	struct pmap_convert c = {src, dst, sva, eva - 1, rep, PMAP_OK};
+	struct pmap_convert c = { src, dst, sva, eva - 1, rep, PMAP_OK };
 	uint64_t keep = dst->pm_stats.pv_chunks;
 
 	if (src->pm_type != PMAP_TYPE_X86 || dst->pm_type != PMAP_TYPE_EPT ||

@@ -25,7 +25,7 @@ pmap_demote_pv(struct pmap *pm, uint64_t base_va, uint64_t hpa)
 		uint64_t off = (uint64_t)i << PMAP_PAGE_SHIFT;
 
 		pmap_pv_insert(pm, pmap_page_of(hpa + off, "pmap_demote"), base_va + off,
-			       PMAP_LEVEL_4K);
+		               PMAP_LEVEL_4K);
 	}
 }
 
@@ -35,7 +35,7 @@ pmap_demote_pv(struct pmap *pm, uint64_t base_va, uint64_t hpa)
  */
 void
 pmap_demote(struct pmap *pm, struct pmap_path *p, uint64_t va, struct pmap_resv *r,
-	    struct pmap_inval *iv)
+            struct pmap_inval *iv)
 {
 	pmap_pte_t pde = *p->pte[PMAP_LEVEL_2M], pte0, *pt;
 	uint64_t base_va = va & ~(PMAP_PDE_SIZE - 1), pt_hpa;
@@ -44,8 +44,7 @@ pmap_demote(struct pmap *pm, struct pmap_path *p, uint64_t va, struct pmap_resv 
 
 	if (p->level != PMAP_LEVEL_2M || !pmap_pte_valid(pm, pde) ||
 	    !pmap_pte_is_leaf(pm, pde, PMAP_LEVEL_2M))
-		PMAP_PANIC("pmap_demote: no 2M leaf va=%#lx level=%d pde=%#lx", va, p->level,
-			   pde);
+		PMAP_PANIC("pmap_demote: no 2M leaf va=%#lx level=%d pde=%#lx", va, p->level, pde);
 	pmap_pte_decode(pm, pde, PMAP_LEVEL_2M, &m);
 	if (m.prot == VM_PROT_NONE || m.memattr == PMAP_MA_COUNT)
 		PMAP_PANIC("pmap_demote: undecodable pde=%#lx va=%#lx", pde, va);

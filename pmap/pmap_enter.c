@@ -11,7 +11,7 @@
  */
 static void
 pmap_enter_leaf(struct pmap *pm, struct pmap_path *p, uint64_t va, pmap_pte_t npte,
-		struct pmap_inval *iv)
+                struct pmap_inval *iv)
 {
 	const pmap_pte_t *bits = pm->pmap_bits;
 	pmap_pte_t old = *p->pte[p->level];
@@ -23,7 +23,7 @@ pmap_enter_leaf(struct pmap *pm, struct pmap_path *p, uint64_t va, pmap_pte_t np
 		pmap_leaf_clear_table(pm, p, va, iv);
 		pmap_leaf_install(pm, p, va, npte);
 	} else if (pmap_leaf_frame(old, level) != pmap_leaf_frame(npte, level) ||
-		   ((old ^ npte) & bits[PMAP_BIT_MANAGED]) != 0) {
+	           ((old ^ npte) & bits[PMAP_BIT_MANAGED]) != 0) {
 		pmap_leaf_replace(pm, p, va, npte, iv);
 	} else {
 		/* Same page: A/D stay; a dirty page losing write goes to the VM. */
@@ -69,8 +69,8 @@ pmap_enter_pte(struct pmap *pm, uint64_t va, pmap_pte_t npte, int level)
 }
 
 static void
-pmap_enter_check(struct pmap *pm, uint64_t va, uint64_t hpa, vm_prot_t prot,
-		 enum pmap_memattr ma, enum pmap_level psize)
+pmap_enter_check(struct pmap *pm, uint64_t va, uint64_t hpa, vm_prot_t prot, enum pmap_memattr ma,
+                 enum pmap_level psize)
 {
 	uint64_t mask = pmap_level_size(psize) - 1;
 
@@ -95,7 +95,7 @@ pmap_enter_check(struct pmap *pm, uint64_t va, uint64_t hpa, vm_prot_t prot,
  */
 int
 pmap_enter(struct pmap *pm, uint64_t va, uint64_t hpa, vm_prot_t prot, uint32_t flags,
-	   enum pmap_memattr ma, enum pmap_level psize)
+           enum pmap_memattr ma, enum pmap_level psize)
 {
 	struct pmap_mapping m;
 

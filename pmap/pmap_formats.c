@@ -38,11 +38,11 @@ struct pmap_format {
  * x86: cache bits select a PAT entry of X86_PAT_MSR.  The PAT bit is bit 7
  * in a PTE and bit 12 in a 2 MiB PDE (SDM 3A table 4-18 vs 4-19).
  */
-#define X86_CACHE(pat)                                                                            \
-	{                                                                                         \
-		[PMAP_MA_WB] = 0, [PMAP_MA_WT] = X86_PG_PWT, [PMAP_MA_UC_MINUS] = X86_PG_PCD,     \
-		[PMAP_MA_UC] = X86_PG_PCD | X86_PG_PWT, [PMAP_MA_WP] = (pat),                     \
-		[PMAP_MA_WC] = (pat) | X86_PG_PWT,                                                \
+#define X86_CACHE(pat)                                                                             \
+	{                                                                                          \
+		[PMAP_MA_WB] = 0, [PMAP_MA_WT] = X86_PG_PWT, [PMAP_MA_UC_MINUS] = X86_PG_PCD,      \
+		[PMAP_MA_UC] = X86_PG_PCD | X86_PG_PWT, [PMAP_MA_WP] = (pat),                      \
+		[PMAP_MA_WC] = (pat) | X86_PG_PWT,                                                 \
 	}
 
 static const struct pmap_format pmap_format_x86 = {
@@ -86,16 +86,16 @@ static const struct pmap_format pmap_format_x86 = {
  * and becomes UC.
  */
 #define EPT_CACHE(t) (EPT_PG_IGNORE_PAT | ((pmap_pte_t)(t) << EPT_PG_MEMTYPE_SHIFT))
-#define EPT_CACHE_ALL                                                                             \
-	{                                                                                         \
-		[PMAP_MA_UC] = EPT_CACHE(PMAP_MA_UC), [PMAP_MA_WC] = EPT_CACHE(PMAP_MA_WC),       \
-		[PMAP_MA_WT] = EPT_CACHE(PMAP_MA_WT), [PMAP_MA_WP] = EPT_CACHE(PMAP_MA_WP),       \
-		[PMAP_MA_WB] = EPT_CACHE(PMAP_MA_WB), [PMAP_MA_UC_MINUS] = EPT_CACHE(PMAP_MA_UC), \
+#define EPT_CACHE_ALL                                                                              \
+	{                                                                                          \
+		[PMAP_MA_UC] = EPT_CACHE(PMAP_MA_UC), [PMAP_MA_WC] = EPT_CACHE(PMAP_MA_WC),        \
+		[PMAP_MA_WT] = EPT_CACHE(PMAP_MA_WT), [PMAP_MA_WP] = EPT_CACHE(PMAP_MA_WP),        \
+		[PMAP_MA_WB] = EPT_CACHE(PMAP_MA_WB), [PMAP_MA_UC_MINUS] = EPT_CACHE(PMAP_MA_UC),  \
 	}
 
-#define EPT_COMMON_BITS                                                                           \
-	[PMAP_BIT_TYPE] = PMAP_TYPE_EPT, [PMAP_BIT_U] = 0, [PMAP_BIT_PS] = EPT_PG_PS,             \
-	[PMAP_BIT_G] = 0, [PMAP_BIT_W] = EPT_PG_AVAIL1, [PMAP_BIT_MANAGED] = EPT_PG_AVAIL2,       \
+#define EPT_COMMON_BITS                                                                            \
+	[PMAP_BIT_TYPE] = PMAP_TYPE_EPT, [PMAP_BIT_U] = 0, [PMAP_BIT_PS] = EPT_PG_PS,              \
+	[PMAP_BIT_G] = 0, [PMAP_BIT_W] = EPT_PG_AVAIL1, [PMAP_BIT_MANAGED] = EPT_PG_AVAIL2,        \
 	[PMAP_BIT_DEVICE] = EPT_PG_AVAIL3, [PMAP_BIT_N] = EPT_CACHE(PMAP_MA_UC), [PMAP_BIT_NX] = 0
 
 static const struct pmap_format pmap_format_ept = {

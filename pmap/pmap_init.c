@@ -64,8 +64,8 @@ pmap_canonical(const struct pmap *pm, uint64_t va)
  * @base); the tables it empties are freed on the way (pmap_ptp_unref).
  */
 static void
-pmap_release_table(struct pmap *pm, struct pmap_path *p, uint64_t table, int level,
-		   uint64_t base, struct pmap_inval *iv)
+pmap_release_table(struct pmap *pm, struct pmap_path *p, uint64_t table, int level, uint64_t base,
+                   struct pmap_inval *iv)
 {
 	unsigned i;
 
@@ -105,7 +105,7 @@ pmap_release(struct pmap *pm)
 	pmap_pv_release(pm);
 	if (s->resident_count != 0 || s->wired_count != 0 || s->ptp_count != 0)
 		PMAP_PANIC("pmap_release: leftovers resident=%lu wired=%lu ptp=%lu",
-			   s->resident_count, s->wired_count, s->ptp_count);
+		           s->resident_count, s->wired_count, s->ptp_count);
 	pm->pm_root_hpa = 0;
 	pm->pm_hw_root = 0;
 }

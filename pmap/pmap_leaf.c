@@ -27,7 +27,7 @@ pmap_leaf_check(const struct pmap *pm, pmap_pte_t pte, uint64_t va)
 		return;
 	if (pmap_ept_misconfigured_perm(pte, exec_only))
 		PMAP_PANIC("pmap_leaf_check: EPT misconfiguration va=%#lx pte=%#lx xwr=%lx", va,
-			   pte, pte & EPT_PG_RWX);
+		           pte, pte & EPT_PG_RWX);
 }
 
 /* Install the leaf @pte at @p's deepest level, where no entry is valid. */
@@ -45,7 +45,7 @@ pmap_leaf_install(struct pmap *pm, struct pmap_path *p, uint64_t va, pmap_pte_t 
 		pm->pm_stats.wired_count += n;
 	if (pte & pm->pmap_bits[PMAP_BIT_MANAGED])
 		pmap_pv_insert(pm, pmap_page_of(pmap_leaf_frame(pte, level), "pmap_leaf_install"),
-			       va & ~(pmap_level_size(level) - 1), level);
+		               va & ~(pmap_level_size(level) - 1), level);
 }
 
 /*
@@ -88,8 +88,8 @@ pmap_leaf_clear(struct pmap *pm, struct pmap_path *p, uint64_t va, struct pmap_i
 	if (pte & pm->pmap_bits[PMAP_BIT_W])
 		pm->pm_stats.wired_count -= n;
 	if (pte & pm->pmap_bits[PMAP_BIT_MANAGED]) {
-		pmap_pv_remove(pm, pmap_page_of(pmap_leaf_frame(pte, level), "pmap_leaf_clear"),
-			       va, level);
+		pmap_pv_remove(pm, pmap_page_of(pmap_leaf_frame(pte, level), "pmap_leaf_clear"), va,
+		               level);
 		pmap_leaf_note_ad(pm, pte, level);
 	}
 }
@@ -108,7 +108,7 @@ pmap_leaf_remove(struct pmap *pm, struct pmap_path *p, uint64_t va, struct pmap_
  */
 void
 pmap_leaf_replace(struct pmap *pm, struct pmap_path *p, uint64_t va, pmap_pte_t pte,
-		  struct pmap_inval *iv)
+                  struct pmap_inval *iv)
 {
 	pmap_leaf_clear(pm, p, va, iv);
 	pmap_page_of(p->table_hpa[p->level], "pmap_leaf_replace")->ptp_refs--;
@@ -122,7 +122,7 @@ pmap_leaf_replace(struct pmap *pm, struct pmap_path *p, uint64_t va, pmap_pte_t 
  */
 void
 pmap_leaf_update(struct pmap *pm, pmap_pte_t *ptep, pmap_pte_t npte, uint64_t va, int level,
-		 struct pmap_inval *iv)
+                 struct pmap_inval *iv)
 {
 	const pmap_pte_t *bits = pm->pmap_bits;
 	pmap_pte_t old = *ptep, lost = old & ~npte;

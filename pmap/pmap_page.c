@@ -33,11 +33,11 @@ pmap_page_find(struct pmap_page_walk *w, struct pmap_pv *pv, int level, struct p
 
 	if (pmap_walk(pm, pv->pv_va, level, p) != level || !pmap_pte_valid(pm, *p->pte[level]))
 		PMAP_PANIC("pmap_page: pv without a leaf va=%#lx hpa=%#lx level=%d", pv->pv_va,
-			   w->pg->hpa, level);
+		           w->pg->hpa, level);
 	hpa = pmap_leaf_frame(*p->pte[level], level);
 	if (hpa != (w->pg->hpa & ~(pmap_level_size(level) - 1)))
-		PMAP_PANIC("pmap_page: pv names another frame va=%#lx hpa=%#lx pte=%#lx",
-			   pv->pv_va, w->pg->hpa, *p->pte[level]);
+		PMAP_PANIC("pmap_page: pv names another frame va=%#lx hpa=%#lx pte=%#lx", pv->pv_va,
+		           w->pg->hpa, *p->pte[level]);
 }
 
 static void
@@ -63,8 +63,14 @@ pmap_page_list(struct pmap_page_walk *w, struct pmap_pv *pv, int level)
 static int
 pmap_page_apply(struct pmap_page *pg, pmap_page_op *op)
 {
-	struct pmap_page_walk w = {.pg = pg, .op = op, .pm = NULL, .result = 0};
 	struct pmap_page *base = pmap_plat_page_lookup(pg->hpa & ~(PMAP_PDE_SIZE - 1));
+	struct pmap_page_walk w;
+
+	/* Field by field: an initializer would zero iv with a memset call. */
+	w.pg = pg;
+	w.op = op;
+	w.pm = NULL;
+	w.result = 0;
 
 	pmap_page_list(&w, pg->pv_list, PMAP_LEVEL_4K);
 	if (base != NULL)

@@ -86,6 +86,7 @@ pmap_pte_decode(const struct pmap *pm, pmap_pte_t pte, int level, struct pmap_ma
 {
 	const pmap_pte_t *bits = pm->pmap_bits;
 
+	m->pte = pte;
 	m->hpa = pmap_leaf_frame(pte, level);
 	m->level = (enum pmap_level)level;
 	m->prot = pmap_pte_prot(pm, pte);

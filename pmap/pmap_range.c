@@ -14,7 +14,7 @@
 #include "pmap_var.h"
 
 typedef void pmap_leaf_op(struct pmap *pm, struct pmap_path *p, uint64_t va, uint32_t arg,
-			  struct pmap_inval *iv);
+                          struct pmap_inval *iv);
 
 struct pmap_edges {
 	uint64_t va[2];
@@ -23,10 +23,9 @@ struct pmap_edges {
 
 /* The 2 MiB leaves at the ends of [sva, last] that the range cuts. */
 static void
-pmap_range_edges(struct pmap *pm, uint64_t sva, uint64_t last, struct pmap_edges *e,
-		 uint32_t *npv)
+pmap_range_edges(struct pmap *pm, uint64_t sva, uint64_t last, struct pmap_edges *e, uint32_t *npv)
 {
-	uint64_t ends[2] = {sva, last};
+	uint64_t ends[2] = { sva, last };
 	struct pmap_path p;
 	int i;
 
@@ -67,7 +66,7 @@ pmap_range_check(const struct pmap *pm, uint64_t sva, uint64_t last, const char 
  */
 static int
 pmap_range_apply(struct pmap *pm, uint64_t sva, uint64_t eva, pmap_leaf_op *op, uint32_t arg,
-		 const char *who)
+                 const char *who)
 {
 	uint64_t last = eva - 1, va, step;
 	struct pmap_edges e;
@@ -102,7 +101,7 @@ pmap_range_apply(struct pmap *pm, uint64_t sva, uint64_t eva, pmap_leaf_op *op, 
 
 static void
 pmap_remove_op(struct pmap *pm, struct pmap_path *p, uint64_t va, uint32_t arg,
-	       struct pmap_inval *iv)
+               struct pmap_inval *iv)
 {
 	pmap_leaf_remove(pm, p, va, iv);
 }
@@ -125,7 +124,7 @@ pmap_remove(struct pmap *pm, uint64_t sva, uint64_t eva)
  */
 static void
 pmap_protect_op(struct pmap *pm, struct pmap_path *p, uint64_t va, uint32_t arg,
-		struct pmap_inval *iv)
+                struct pmap_inval *iv)
 {
 	pmap_pte_t *ptep = p->pte[p->level], pte = *ptep;
 	pmap_pte_t m_bit = pm->pmap_bits[PMAP_BIT_M];
@@ -161,13 +160,12 @@ pmap_protect(struct pmap *pm, uint64_t sva, uint64_t eva, vm_prot_t prot)
 
 static void
 pmap_unwire_op(struct pmap *pm, struct pmap_path *p, uint64_t va, uint32_t arg,
-	       struct pmap_inval *iv)
+               struct pmap_inval *iv)
 {
 	pmap_pte_t *ptep = p->pte[p->level], w = pm->pmap_bits[PMAP_BIT_W];
 
 	if ((*ptep & w) == 0)
-		PMAP_PANIC("pmap_unwire: not wired va=%#lx pte=%#lx level=%d", va, *ptep,
-			   p->level);
+		PMAP_PANIC("pmap_unwire: not wired va=%#lx pte=%#lx level=%d", va, *ptep, p->level);
 	pmap_leaf_update(pm, ptep, *ptep & ~w, va, p->level, iv);
 }
 

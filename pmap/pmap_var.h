@@ -20,21 +20,21 @@
  * |XD| avail |   frame    |avail|G|PS/ |D|A|PCD|PWT|U/S|RW|P|
  * |  |       | (PDE: 12=PAT)    | |PAT |
  */
-#define X86_PG_V (1ul << 0)
-#define X86_PG_RW (1ul << 1)
-#define X86_PG_U (1ul << 2)
-#define X86_PG_PWT (1ul << 3)
-#define X86_PG_PCD (1ul << 4)
-#define X86_PG_A (1ul << 5)
-#define X86_PG_M (1ul << 6)
-#define X86_PG_PS (1ul << 7)
+#define X86_PG_V       (1ul << 0)
+#define X86_PG_RW      (1ul << 1)
+#define X86_PG_U       (1ul << 2)
+#define X86_PG_PWT     (1ul << 3)
+#define X86_PG_PCD     (1ul << 4)
+#define X86_PG_A       (1ul << 5)
+#define X86_PG_M       (1ul << 6)
+#define X86_PG_PS      (1ul << 7)
 #define X86_PG_PTE_PAT (1ul << 7) /* in a 4 KiB PTE */
-#define X86_PG_G (1ul << 8)
-#define X86_PG_AVAIL1 (1ul << 9)
-#define X86_PG_AVAIL2 (1ul << 10)
-#define X86_PG_AVAIL3 (1ul << 11)
+#define X86_PG_G       (1ul << 8)
+#define X86_PG_AVAIL1  (1ul << 9)
+#define X86_PG_AVAIL2  (1ul << 10)
+#define X86_PG_AVAIL3  (1ul << 11)
 #define X86_PG_PDE_PAT (1ul << 12) /* in a 2 MiB PDE */
-#define X86_PG_NX (1ul << 63)
+#define X86_PG_NX      (1ul << 63)
 
 /*
  * The PAT MSR the x86 format assumes (SDM 3A 12.12.2).  PAT index =
@@ -54,26 +54,26 @@
  * |        |RW|V |a3|   frame   |a2|a1|D|A|PS|IPAT|memty|X|W|R|
  *           emul                                  (leaf)
  */
-#define EPT_PG_READ (1ul << 0)
-#define EPT_PG_WRITE (1ul << 1)
-#define EPT_PG_EXECUTE (1ul << 2)
+#define EPT_PG_READ          (1ul << 0)
+#define EPT_PG_WRITE         (1ul << 1)
+#define EPT_PG_EXECUTE       (1ul << 2)
 #define EPT_PG_MEMTYPE_SHIFT 3
-#define EPT_PG_MEMTYPE_MASK (7ul << EPT_PG_MEMTYPE_SHIFT)
-#define EPT_PG_IGNORE_PAT (1ul << 6)
-#define EPT_PG_PS (1ul << 7)
-#define EPT_PG_A (1ul << 8)
-#define EPT_PG_M (1ul << 9)
-#define EPT_PG_AVAIL1 (1ul << 10)
-#define EPT_PG_AVAIL2 (1ul << 11)
-#define EPT_PG_AVAIL3 (1ul << 52)
-#define EPT_PG_EMUL_V (1ul << 53)  /* soft valid, A/D emulation */
-#define EPT_PG_EMUL_RW (1ul << 54) /* soft writable, A/D emulation */
-#define EPT_PG_RWX (EPT_PG_READ | EPT_PG_WRITE | EPT_PG_EXECUTE)
+#define EPT_PG_MEMTYPE_MASK  (7ul << EPT_PG_MEMTYPE_SHIFT)
+#define EPT_PG_IGNORE_PAT    (1ul << 6)
+#define EPT_PG_PS            (1ul << 7)
+#define EPT_PG_A             (1ul << 8)
+#define EPT_PG_M             (1ul << 9)
+#define EPT_PG_AVAIL1        (1ul << 10)
+#define EPT_PG_AVAIL2        (1ul << 11)
+#define EPT_PG_AVAIL3        (1ul << 52)
+#define EPT_PG_EMUL_V        (1ul << 53) /* soft valid, A/D emulation */
+#define EPT_PG_EMUL_RW       (1ul << 54) /* soft writable, A/D emulation */
+#define EPT_PG_RWX           (EPT_PG_READ | EPT_PG_WRITE | EPT_PG_EXECUTE)
 
 /* EPTP fields, SDM 3C 25.6.11. */
 #define EPTP_MEMTYPE_WB 6ul
-#define EPTP_WALK_4 (3ul << 3)
-#define EPTP_AD_ENABLE (1ul << 6)
+#define EPTP_WALK_4     (3ul << 3)
+#define EPTP_AD_ENABLE  (1ul << 6)
 
 /* Frame bits 51:12 of a 4 KiB leaf or table entry, 51:21 of a 2 MiB leaf. */
 #define PMAP_FRAME_4K 0x000ffffffffff000ul
@@ -197,7 +197,7 @@ struct pmap_path {
 int pmap_walk(const struct pmap *pm, uint64_t va, int target, struct pmap_path *p);
 int pmap_walk_missing(const struct pmap *pm, uint64_t va, int target);
 void pmap_walk_install(struct pmap *pm, uint64_t va, int target, struct pmap_path *p,
-		       struct pmap_resv *r);
+                       struct pmap_resv *r);
 void pmap_ptp_ref(struct pmap_path *p, int level);
 void pmap_ptp_unref(struct pmap *pm, struct pmap_path *p, int level, struct pmap_inval *iv);
 void pmap_check_va(const struct pmap *pm, uint64_t va, const char *who);
@@ -207,11 +207,11 @@ void pmap_leaf_install(struct pmap *pm, struct pmap_path *p, uint64_t va, pmap_p
 void pmap_leaf_remove(struct pmap *pm, struct pmap_path *p, uint64_t va, struct pmap_inval *iv);
 void pmap_leaf_note_ad(const struct pmap *pm, pmap_pte_t pte, int level);
 void pmap_leaf_replace(struct pmap *pm, struct pmap_path *p, uint64_t va, pmap_pte_t pte,
-		       struct pmap_inval *iv);
+                       struct pmap_inval *iv);
 void pmap_leaf_clear_table(struct pmap *pm, struct pmap_path *p, uint64_t va,
-			   struct pmap_inval *iv);
-void pmap_leaf_update(struct pmap *pm, pmap_pte_t *ptep, pmap_pte_t npte, uint64_t va,
-		      int level, struct pmap_inval *iv);
+                           struct pmap_inval *iv);
+void pmap_leaf_update(struct pmap *pm, pmap_pte_t *ptep, pmap_pte_t npte, uint64_t va, int level,
+                      struct pmap_inval *iv);
 
 /* pmap_enter.c */
 int pmap_enter_pte(struct pmap *pm, uint64_t va, pmap_pte_t npte, int level);
@@ -219,6 +219,6 @@ int pmap_enter_pte(struct pmap *pm, uint64_t va, pmap_pte_t npte, int level);
 /* pmap_demote.c */
 uint32_t pmap_demote_pv_cost(const struct pmap *pm, pmap_pte_t pde);
 void pmap_demote(struct pmap *pm, struct pmap_path *p, uint64_t va, struct pmap_resv *r,
-		 struct pmap_inval *iv);
+                 struct pmap_inval *iv);
 
 #endif /* EPTSIM_PMAP_VAR_H */

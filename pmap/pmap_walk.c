@@ -25,7 +25,7 @@ pmap_check_va(const struct pmap *pm, uint64_t va, const char *who)
 		ok = va < PMAP_USER_MAX || va >= PMAP_KERNEL_MIN;
 	if (!ok)
 		PMAP_PANIC("%s: address outside the %s space va=%#lx", who,
-			   pmap_is_ept(pm) ? "EPT" : "x86", va);
+		           pmap_is_ept(pm) ? "EPT" : "x86", va);
 }
 
 /*
@@ -76,7 +76,7 @@ pmap_ptp_ref(struct pmap_path *p, int level)
  */
 void
 pmap_walk_install(struct pmap *pm, uint64_t va, int target, struct pmap_path *p,
-		  struct pmap_resv *r)
+                  struct pmap_resv *r)
 {
 	int level;
 
@@ -85,8 +85,8 @@ pmap_walk_install(struct pmap *pm, uint64_t va, int target, struct pmap_path *p,
 
 		if (pmap_pte_valid(pm, *pte))
 			PMAP_PANIC("pmap_walk_install: leaf above target va=%#lx level=%d "
-				   "target=%d pte=%#lx",
-				   va, level, target, *pte);
+			           "target=%d pte=%#lx",
+			           va, level, target, *pte);
 		*pte = pmap_resv_take_ptp(pm, r) | pm->pm_nonleaf_bits;
 		pmap_ptp_ref(p, level);
 		pm->pm_stats.ptp_count++;
@@ -106,7 +106,7 @@ pmap_ptp_unref(struct pmap *pm, struct pmap_path *p, int level, struct pmap_inva
 
 		if (pg->ptp_refs == 0)
 			PMAP_PANIC("pmap_ptp_unref: count underflow table=%#lx level=%d", table,
-				   level);
+			           level);
 		if (--pg->ptp_refs != 0)
 			return;
 		*p->pte[level + 1] = 0;

@@ -57,7 +57,7 @@ sim_phys_create(uint64_t npages, uint64_t nalloc, uint64_t seed)
 	sp->npages = npages;
 	sp->nalloc = nalloc;
 	sp->mem = mmap(NULL, npages * PMAP_PAGE_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (sp->mem == MAP_FAILED)
 		goto fail;
 	sp->pages = calloc(npages, sizeof(*sp->pages));

@@ -10,8 +10,8 @@
 static void
 test_pmap_enter_roundtrip(void **state)
 {
-	static const enum pmap_memattr mas[] = {PMAP_MA_UC, PMAP_MA_WC, PMAP_MA_WT,
-						PMAP_MA_WP, PMAP_MA_WB, PMAP_MA_UC_MINUS};
+	static const enum pmap_memattr mas[] = { PMAP_MA_UC, PMAP_MA_WC, PMAP_MA_WT,
+		                                 PMAP_MA_WP, PMAP_MA_WB, PMAP_MA_UC_MINUS };
 	struct tctx *t = *state;
 	struct pmap_mapping m;
 	vm_prot_t prot;
@@ -25,8 +25,8 @@ test_pmap_enter_roundtrip(void **state)
 				uint64_t hpa = lvl ? test_run2m(n % 4) : test_frame(n);
 				vm_prot_t want = prot;
 
-				assert_int_equal(
-					pmap_enter(&t->pm, va, hpa, prot, 0, mas[i], lvl), PMAP_OK);
+				assert_int_equal(pmap_enter(&t->pm, va, hpa, prot, 0, mas[i], lvl),
+				                 PMAP_OK);
 				assert_true(pmap_lookup(&t->pm, va + 0x123, &m));
 				/*
 				 * x86 cannot say W or X without R; EPT cannot say
@@ -39,9 +39,10 @@ test_pmap_enter_roundtrip(void **state)
 				assert_int_equal(m.prot, want);
 				assert_int_equal(m.hpa, hpa);
 				assert_int_equal(m.level, lvl);
-				assert_int_equal(m.memattr, test_is_ept() && mas[i] == PMAP_MA_UC_MINUS
-								    ? PMAP_MA_UC
-								    : mas[i]);
+				assert_int_equal(m.memattr,
+				                 test_is_ept() && mas[i] == PMAP_MA_UC_MINUS
+				                     ? PMAP_MA_UC
+				                     : mas[i]);
 				assert_true(m.accessed);
 				assert_false(m.modified);
 				assert_true(m.managed);
@@ -67,8 +68,8 @@ test_pmap_enter_raw_read_only(void **state)
 	if (!test_is_ept())
 		want = hpa | X86_PG_V | X86_PG_U | X86_PG_A | X86_PG_NX | X86_PG_AVAIL2;
 	else if (!test_is_emul())
-		want = hpa | EPT_PG_READ | EPT_PG_IGNORE_PAT | (6ul << 3) | EPT_PG_A |
-		       EPT_PG_AVAIL2;
+		want =
+		    hpa | EPT_PG_READ | EPT_PG_IGNORE_PAT | (6ul << 3) | EPT_PG_A | EPT_PG_AVAIL2;
 	else
 		want = hpa | EPT_PG_EMUL_V | EPT_PG_READ | EPT_PG_IGNORE_PAT | (6ul << 3) |
 		       EPT_PG_AVAIL2;
@@ -85,8 +86,8 @@ test_pmap_enter_raw_2m_dirty_wc(void **state)
 	int level;
 
 	assert_int_equal(pmap_enter(&t->pm, test_va(0), hpa, VM_PROT_READ | VM_PROT_WRITE,
-				    VM_PROT_WRITE, PMAP_MA_WC, PMAP_LEVEL_2M),
-			 PMAP_OK);
+	                            VM_PROT_WRITE, PMAP_MA_WC, PMAP_LEVEL_2M),
+	                 PMAP_OK);
 	pte = test_leaf(&t->pm, test_va(0), &level);
 	assert_int_equal(level, PMAP_LEVEL_2M);
 	if (!test_is_ept())
@@ -113,9 +114,9 @@ test_pmap_enter_wired_unmanaged_device(void **state)
 	test_enter(&t->pm, test_va(0), test_frame(0), VM_PROT_READ, PMAP_ENTER_WIRED);
 	test_enter(&t->pm, test_va(T_PAGE), test_frame(1), VM_PROT_ALL, PMAP_ENTER_UNMANAGED);
 	assert_int_equal(pmap_enter(&t->pm, test_va(2 * T_PAGE), T_DEVICE_HPA,
-				    VM_PROT_READ | VM_PROT_WRITE, PMAP_ENTER_DEVICE, PMAP_MA_UC,
-				    PMAP_LEVEL_4K),
-			 PMAP_OK);
+	                            VM_PROT_READ | VM_PROT_WRITE, PMAP_ENTER_DEVICE, PMAP_MA_UC,
+	                            PMAP_LEVEL_4K),
+	                 PMAP_OK);
 	assert_int_equal(t->pm.pm_stats.wired_count, 1);
 	assert_int_equal(t->pm.pm_stats.resident_count, 3);
 	assert_int_equal(t->pm.pm_stats.pv_used, 1);
@@ -144,7 +145,8 @@ test_pmap_enter_same_frame(void **state)
 	test_enter(&t->pm, va, hpa, VM_PROT_READ, VM_PROT_READ | PMAP_ENTER_WIRED);
 	assert_int_equal(test_inval_total(), 1);
 	assert_true(pmap_lookup(&t->pm, va, &m));
-	assert_true(!m.modified && m.wired && m.prot == (test_is_ept() ? VM_PROT_READ : VM_PROT_READ));
+	assert_true(!m.modified && m.wired &&
+	            m.prot == (test_is_ept() ? VM_PROT_READ : VM_PROT_READ));
 	assert_true(test_page(hpa)->flags & PMAP_PAGE_DIRTY);
 	assert_int_equal(t->pm.pm_stats.wired_count, 1);
 	assert_int_equal(t->pm.pm_stats.pv_used, 1);
@@ -185,8 +187,8 @@ test_pmap_enter_demotes(void **state)
 	unsigned i;
 
 	assert_int_equal(pmap_enter(&t->pm, va, hpa, VM_PROT_READ | VM_PROT_WRITE,
-				    VM_PROT_WRITE | PMAP_ENTER_WIRED, PMAP_MA_WT, PMAP_LEVEL_2M),
-			 PMAP_OK);
+	                            VM_PROT_WRITE | PMAP_ENTER_WIRED, PMAP_MA_WT, PMAP_LEVEL_2M),
+	                 PMAP_OK);
 	test_enter(&t->pm, va + 5 * T_PAGE, test_frame(9), VM_PROT_READ, VM_PROT_READ);
 	assert_int_equal(t->pm.pm_stats.resident_count, 512);
 	assert_int_equal(t->pm.pm_stats.wired_count, 511);
@@ -248,15 +250,15 @@ test_pmap_enter_2m_refused(void **state)
 	struct tctx *t = *state;
 	struct pmap pm;
 
-	assert_int_equal(pmap_pinit(&pm, test_fmt()->type,
-				    test_fmt()->flags & ~PMAP_PDE_SUPERPAGE, NULL),
-			 PMAP_OK);
-	assert_int_equal(pmap_enter(&pm, 0, test_run2m(0), VM_PROT_READ, 0, PMAP_MA_WB,
-				    PMAP_LEVEL_2M),
-			 PMAP_EINVAL);
-	assert_int_equal(pmap_enter(&pm, 0, test_run2m(0), VM_PROT_READ, 0, PMAP_MA_WB,
-				    PMAP_LEVEL_1G),
-			 PMAP_EINVAL);
+	assert_int_equal(
+	    pmap_pinit(&pm, test_fmt()->type, test_fmt()->flags & ~PMAP_PDE_SUPERPAGE, NULL),
+	    PMAP_OK);
+	assert_int_equal(
+	    pmap_enter(&pm, 0, test_run2m(0), VM_PROT_READ, 0, PMAP_MA_WB, PMAP_LEVEL_2M),
+	    PMAP_EINVAL);
+	assert_int_equal(
+	    pmap_enter(&pm, 0, test_run2m(0), VM_PROT_READ, 0, PMAP_MA_WB, PMAP_LEVEL_1G),
+	    PMAP_EINVAL);
 	assert_int_equal(pm.pm_stats.ptp_count, 1);
 	pmap_release(&pm);
 	(void)t;
@@ -271,7 +273,7 @@ test_pmap_enter_pinit(void **state)
 
 	if (test_is_ept())
 		assert_int_equal(t->pm.pm_hw_root,
-				 t->pm.pm_root_hpa | 0x1e | (test_is_emul() ? 0 : 0x40));
+		                 t->pm.pm_root_hpa | 0x1e | (test_is_emul() ? 0 : 0x40));
 	else
 		assert_int_equal(t->pm.pm_hw_root, t->pm.pm_root_hpa);
 	assert_int_equal(pmap_pinit(&pm, PMAP_TYPE_X86, PMAP_EMULATE_AD_BITS, NULL), PMAP_EINVAL);
@@ -305,24 +307,24 @@ test_pmap_enter_panics(void **state)
 	struct tctx *t = *state;
 	uint64_t bad_va = test_is_ept() ? PMAP_GPA_LIMIT : PMAP_USER_MAX;
 
-	expect_panic(pmap_enter(&t->pm, bad_va, test_frame(0), VM_PROT_READ, 0, PMAP_MA_WB,
-				PMAP_LEVEL_4K),
-		     "pmap_enter: address outside the");
-	expect_panic(pmap_enter(&t->pm, test_va(0x10), test_frame(0), VM_PROT_READ, 0,
-				PMAP_MA_WB, PMAP_LEVEL_4K),
-		     "pmap_enter: misaligned va=0x4000000010");
-	expect_panic(pmap_enter(&t->pm, test_va(T_PAGE), test_frame(1), VM_PROT_READ, 0,
-				PMAP_MA_WB, PMAP_LEVEL_2M),
-		     "pmap_enter: misaligned");
+	expect_panic(
+	    pmap_enter(&t->pm, bad_va, test_frame(0), VM_PROT_READ, 0, PMAP_MA_WB, PMAP_LEVEL_4K),
+	    "pmap_enter: address outside the");
+	expect_panic(pmap_enter(&t->pm, test_va(0x10), test_frame(0), VM_PROT_READ, 0, PMAP_MA_WB,
+	                        PMAP_LEVEL_4K),
+	             "pmap_enter: misaligned va=0x4000000010");
+	expect_panic(pmap_enter(&t->pm, test_va(T_PAGE), test_frame(1), VM_PROT_READ, 0, PMAP_MA_WB,
+	                        PMAP_LEVEL_2M),
+	             "pmap_enter: misaligned");
 	expect_panic(pmap_enter(&t->pm, test_va(0), test_frame(0), VM_PROT_NONE, 0, PMAP_MA_WB,
-				PMAP_LEVEL_4K),
-		     "pmap_enter: bad prot=0");
+	                        PMAP_LEVEL_4K),
+	             "pmap_enter: bad prot=0");
 	expect_panic(pmap_enter(&t->pm, test_va(0), test_frame(0), VM_PROT_READ, 0,
-				(enum pmap_memattr)2, PMAP_LEVEL_4K),
-		     "pmap_enter: bad memattr=2");
+	                        (enum pmap_memattr)2, PMAP_LEVEL_4K),
+	             "pmap_enter: bad memattr=2");
 	expect_panic(pmap_enter(&t->pm, test_va(0), T_DEVICE_HPA, VM_PROT_READ, 0, PMAP_MA_WB,
-				PMAP_LEVEL_4K),
-		     "pmap_enter: no page for hpa=");
+	                        PMAP_LEVEL_4K),
+	             "pmap_enter: no page for hpa=");
 	assert_int_equal(t->pm.pm_stats.resident_count, 0);
 }
 
@@ -330,23 +332,24 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_pmap_enter_roundtrip, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_pmap_enter_roundtrip, test_setup,
+		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_enter_raw_read_only, test_setup,
-						test_teardown),
+		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_enter_raw_2m_dirty_wc, test_setup,
-						test_teardown),
+		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_enter_wired_unmanaged_device, test_setup,
-						test_teardown),
+		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_enter_same_frame, test_setup,
-						test_teardown),
+		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_enter_replace, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_enter_demotes, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_enter_2m_over_table, test_setup,
-						test_teardown),
+		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_enter_kernel_half, test_setup,
-						test_teardown),
+		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_enter_2m_refused, test_setup,
-						test_teardown),
+		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_enter_pinit, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_enter_extract, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_enter_panics, test_setup, test_teardown),

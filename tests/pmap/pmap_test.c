@@ -14,9 +14,9 @@
 #endif
 
 static const struct test_fmt test_fmts[] = {
-	{"x86", PMAP_TYPE_X86, PMAP_PDE_SUPERPAGE},
-	{"ept", PMAP_TYPE_EPT, PMAP_PDE_SUPERPAGE | PMAP_SUPPORTS_EXEC_ONLY},
-	{"ept_emul", PMAP_TYPE_EPT, PMAP_PDE_SUPERPAGE | PMAP_EMULATE_AD_BITS},
+	{ "x86", PMAP_TYPE_X86, PMAP_PDE_SUPERPAGE },
+	{ "ept", PMAP_TYPE_EPT, PMAP_PDE_SUPERPAGE | PMAP_SUPPORTS_EXEC_ONLY },
+	{ "ept_emul", PMAP_TYPE_EPT, PMAP_PDE_SUPERPAGE | PMAP_EMULATE_AD_BITS },
 };
 
 struct test_inval_log test_inval;
@@ -174,15 +174,13 @@ test_va(uint64_t n)
 void
 test_enter(struct pmap *pm, uint64_t va, uint64_t hpa, vm_prot_t prot, uint32_t flags)
 {
-	assert_int_equal(pmap_enter(pm, va, hpa, prot, flags, PMAP_MA_WB, PMAP_LEVEL_4K),
-			 PMAP_OK);
+	assert_int_equal(pmap_enter(pm, va, hpa, prot, flags, PMAP_MA_WB, PMAP_LEVEL_4K), PMAP_OK);
 }
 
 void
 test_enter_2m(struct pmap *pm, uint64_t va, uint64_t hpa, vm_prot_t prot, uint32_t flags)
 {
-	assert_int_equal(pmap_enter(pm, va, hpa, prot, flags, PMAP_MA_WB, PMAP_LEVEL_2M),
-			 PMAP_OK);
+	assert_int_equal(pmap_enter(pm, va, hpa, prot, flags, PMAP_MA_WB, PMAP_LEVEL_2M), PMAP_OK);
 }
 
 pmap_pte_t

@@ -28,10 +28,10 @@
 #include "sim/sim_phys.h"
 #include "tests/stubs/panic_cmocka.h"
 
-#define T_NPAGES 16384ul /* 64 MiB of RAM */
-#define T_NALLOC 4096ul	 /* the allocator's first 16 MiB */
-#define T_PAGE PMAP_PAGE_SIZE
-#define T_2M PMAP_PDE_SIZE
+#define T_NPAGES     16384ul /* 64 MiB of RAM */
+#define T_NALLOC     4096ul  /* the allocator's first 16 MiB */
+#define T_PAGE       PMAP_PAGE_SIZE
+#define T_2M         PMAP_PDE_SIZE
 #define T_DEVICE_HPA (T_NPAGES * T_PAGE + 0x10000000ul) /* past RAM */
 
 struct test_fmt {
@@ -42,7 +42,7 @@ struct test_fmt {
 
 struct tctx {
 	struct sim_phys *sp;
-	struct pmap pm;	   /* the pmap under test */
+	struct pmap pm;    /* the pmap under test */
 	struct pmap other; /* a pmap of the other format, when a test makes one */
 	bool pm_live, other_live;
 };

@@ -17,12 +17,12 @@
 extern char test_panic_msg[TEST_PANIC_MSG_MAX];
 extern unsigned test_panic_count;
 
-#define expect_panic(call, text)                                                                  \
-	do {                                                                                      \
-		test_panic_msg[0] = '\0';                                                         \
-		expect_assert_failure(call);                                                      \
-		if (strstr(test_panic_msg, (text)) == NULL)                                       \
-			fail_msg("panic message \"%s\" lacks \"%s\"", test_panic_msg, (text));    \
+#define expect_panic(call, text)                                                                   \
+	do {                                                                                       \
+		test_panic_msg[0] = '\0';                                                          \
+		expect_assert_failure(call);                                                       \
+		if (strstr(test_panic_msg, (text)) == NULL)                                        \
+			fail_msg("panic message \"%s\" lacks \"%s\"", test_panic_msg, (text));     \
 	} while (0)
 
 #endif /* EPTSIM_TESTS_PANIC_CMOCKA_H */
