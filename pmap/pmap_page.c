@@ -16,11 +16,20 @@
 struct pmap_page_walk;
 typedef void pmap_page_op(struct pmap_page_walk *w, struct pmap_path *p, uint64_t va);
 
+/*
+ * A page's pv list may alternate between pmaps; one batch per pmap keeps
+ * the call at one flush per pmap (one INVEPT for an EPT pmap) as long as
+ * no more than PMAP_PAGE_BATCHES pmaps map the page.
+ */
+#define PMAP_PAGE_BATCHES 4
+
 struct pmap_page_walk {
 	struct pmap_page *pg;
 	pmap_page_op *op;
-	struct pmap *pm;
-	struct pmap_inval iv;
+	struct pmap *pm;       /* the pmap of the current pv entry */
+	struct pmap_inval *iv; /* and its batch */
+	struct pmap_inval batch[PMAP_PAGE_BATCHES];
+	unsigned nbatch, evict;
 	int result;
 };
 
@@ -40,6 +49,29 @@ pmap_page_find(struct pmap_page_walk *w, struct pmap_pv *pv, int level, struct p
 		           w->pg->hpa, *p->pte[level]);
 }
 
+/* Make @pm's batch the current one, flushing another pmap's if all are taken. */
+static void
+pmap_page_switch(struct pmap_page_walk *w, struct pmap *pm)
+{
+	unsigned i;
+
+	w->pm = pm;
+	for (i = 0; i < w->nbatch; i++) {
+		if (w->batch[i].pm == pm) {
+			w->iv = &w->batch[i];
+			return;
+		}
+	}
+	if (w->nbatch < PMAP_PAGE_BATCHES) {
+		i = w->nbatch++;
+	} else {
+		i = w->evict++ % PMAP_PAGE_BATCHES;
+		pmap_inval_flush(&w->batch[i]);
+	}
+	w->iv = &w->batch[i];
+	pmap_inval_init(w->iv, pm);
+}
+
 static void
 pmap_page_list(struct pmap_page_walk *w, struct pmap_pv *pv, int level)
 {
@@ -48,12 +80,8 @@ pmap_page_list(struct pmap_page_walk *w, struct pmap_pv *pv, int level)
 
 	for (; pv != NULL && w->result >= 0; pv = next) {
 		next = pv->pv_next;
-		if (pv->pv_pmap != w->pm) {
-			if (w->pm != NULL)
-				pmap_inval_flush(&w->iv);
-			w->pm = pv->pv_pmap;
-			pmap_inval_init(&w->iv, w->pm);
-		}
+		if (pv->pv_pmap != w->pm)
+			pmap_page_switch(w, pv->pv_pmap);
 		pmap_page_find(w, pv, level, &p);
 		w->op(w, &p, pv->pv_va);
 	}
@@ -65,18 +93,22 @@ pmap_page_apply(struct pmap_page *pg, pmap_page_op *op)
 {
 	struct pmap_page *base = pmap_plat_page_lookup(pg->hpa & ~(PMAP_PDE_SIZE - 1));
 	struct pmap_page_walk w;
+	unsigned i;
 
 	/* Field by field: an initializer would zero iv with a memset call. */
 	w.pg = pg;
 	w.op = op;
 	w.pm = NULL;
+	w.iv = NULL;
+	w.nbatch = 0;
+	w.evict = 0;
 	w.result = 0;
 
 	pmap_page_list(&w, pg->pv_list, PMAP_LEVEL_4K);
 	if (base != NULL)
 		pmap_page_list(&w, base->pv_list_2m, PMAP_LEVEL_2M);
-	if (w.pm != NULL)
-		pmap_inval_flush(&w.iv);
+	for (i = 0; i < w.nbatch; i++)
+		pmap_inval_flush(&w.batch[i]);
 	return w.result;
 }
 
@@ -99,7 +131,7 @@ pmap_page_note_others(struct pmap_page_walk *w, pmap_pte_t pte, int level, uint3
 static void
 pmap_page_remove_op(struct pmap_page_walk *w, struct pmap_path *p, uint64_t va)
 {
-	pmap_leaf_remove(w->pm, p, va, &w->iv);
+	pmap_leaf_remove(w->pm, p, va, w->iv);
 }
 
 static void
@@ -114,7 +146,7 @@ pmap_page_write_op(struct pmap_page_walk *w, struct pmap_path *p, uint64_t va)
 	if (pte & m_bit)
 		pmap_leaf_note_ad(pm, pte & ~pm->pmap_bits[PMAP_BIT_A], p->level);
 	pte = pmap_pte_set_prot(pm, pte & ~m_bit, prot & ~VM_PROT_WRITE);
-	pmap_leaf_update(pm, p->pte[p->level], pte, va, p->level, &w->iv);
+	pmap_leaf_update(pm, p->pte[p->level], pte, va, p->level, w->iv);
 }
 
 /*
@@ -156,7 +188,7 @@ pmap_page_clear_modify_op(struct pmap_page_walk *w, struct pmap_path *p, uint64_
 	if ((pte & m_bit) == 0)
 		return;
 	pmap_page_note_others(w, pte, p->level, PMAP_PAGE_DIRTY);
-	pmap_leaf_update(pm, p->pte[p->level], pte & ~m_bit, va, p->level, &w->iv);
+	pmap_leaf_update(pm, p->pte[p->level], pte & ~m_bit, va, p->level, w->iv);
 }
 
 /* Clear the modified bit of every mapping of @pg (the VM cleaned it). */
@@ -181,9 +213,9 @@ pmap_page_referenced_op(struct pmap_page_walk *w, struct pmap_path *p, uint64_t 
 		return;
 	if (pmap_safe_to_clear_referenced(pm, pte)) {
 		pmap_page_note_others(w, pte, p->level, PMAP_PAGE_REFERENCED);
-		pmap_leaf_update(pm, p->pte[p->level], pte & ~a_bit, va, p->level, &w->iv);
+		pmap_leaf_update(pm, p->pte[p->level], pte & ~a_bit, va, p->level, w->iv);
 	} else if ((pte & pm->pmap_bits[PMAP_BIT_W]) == 0) {
-		pmap_leaf_remove(pm, p, va, &w->iv);
+		pmap_leaf_remove(pm, p, va, w->iv);
 	} else {
 		return;
 	}

@@ -113,17 +113,20 @@ test_make_other(struct tctx *t)
 
 	assert_int_equal(pmap_pinit(&t->other, f->type, f->flags, t), PMAP_OK);
 	t->other_live = true;
+	t->other_made = true;
 }
 
 /*
  * Release what is alive and require every frame back: a pmap that leaks
- * a table or a pv chunk fails here.
+ * a table or a pv chunk fails here.  A test that corrupted a pmap marks it
+ * not live; its frames are then abandoned with the machine, unchecked.
  */
 int
 test_teardown(void **state)
 {
 	struct tctx *t = *state;
 	uint64_t in_use;
+	bool checked = t->pm_live && (t->other_live || !t->other_made);
 
 	if (t->pm_live)
 		pmap_release(&t->pm);
@@ -132,7 +135,7 @@ test_teardown(void **state)
 	in_use = t->sp->stats.in_use;
 	sim_phys_destroy(t->sp);
 	free(t);
-	if (in_use != 0)
+	if (checked && in_use != 0)
 		fail_msg("teardown: %lu frames still in use after release", in_use);
 	return 0;
 }

@@ -42,9 +42,10 @@ struct test_fmt {
 
 struct tctx {
 	struct sim_phys *sp;
-	struct pmap pm;    /* the pmap under test */
-	struct pmap other; /* a pmap of the other format, when a test makes one */
-	bool pm_live, other_live;
+	struct pmap pm;           /* the pmap under test */
+	struct pmap other;        /* a pmap of the other format, when a test makes one */
+	bool pm_live, other_live; /* false: abandoned (corrupted), not released */
+	bool other_made;
 };
 
 /* The format this binary tests, and the other one. */
