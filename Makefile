@@ -47,7 +47,7 @@ build: deps
 demo: build
 	$(BUILD)/tools/eptsim-demo
 
-test: build
+test: build format-check
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Asan $(WERROR)
 	cmake --build $(ASAN_BUILD) -j$(JOBS)

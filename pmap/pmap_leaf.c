@@ -136,7 +136,9 @@ pmap_leaf_update(struct pmap *pm, pmap_pte_t *ptep, pmap_pte_t npte, uint64_t va
 		else
 			pm->pm_stats.wired_count -= n;
 	}
-	if ((lost & (pm->pm_prot_mask | bits[PMAP_BIT_A] | bits[PMAP_BIT_M])) != 0 ||
+	/* XD going away adds a right (SDM 3A 4.10.4.3: no flush needed). */
+	if ((lost & ((pm->pm_prot_mask & ~bits[PMAP_BIT_NX]) | bits[PMAP_BIT_A] |
+	             bits[PMAP_BIT_M])) != 0 ||
 	    (npte & ~old & bits[PMAP_BIT_NX]) != 0)
 		pmap_inval_add(iv, va & ~(pmap_level_size(level) - 1));
 }

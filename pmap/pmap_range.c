@@ -76,6 +76,8 @@ pmap_range_apply(struct pmap *pm, uint64_t sva, uint64_t eva, pmap_leaf_op *op, 
 	uint32_t npv;
 	int i, level, error;
 
+	if (sva == eva)
+		return PMAP_OK; /* [sva, sva) is empty */
 	pmap_range_check(pm, sva, last, who);
 	pmap_range_edges(pm, sva, last, &e, &npv);
 	error = pmap_resv_get(pm, &r, (uint32_t)e.n, npv);
@@ -146,15 +148,14 @@ pmap_protect_op(struct pmap *pm, struct pmap_path *p, uint64_t va, uint32_t arg,
 
 /*
  * Reduce the rights of [sva, eva) to at most @prot (BSD pmap_protect).
- * @prot without read or execute removes the range.
+ * @prot without read or execute removes the range.  An empty range
+ * (sva == eva) is a no-op for every range operation.
  */
 int
 pmap_protect(struct pmap *pm, uint64_t sva, uint64_t eva, vm_prot_t prot)
 {
 	if ((prot & (VM_PROT_READ | VM_PROT_EXECUTE)) == 0)
 		return pmap_remove(pm, sva, eva);
-	if ((prot & VM_PROT_ALL) == VM_PROT_ALL)
-		return PMAP_OK;
 	return pmap_range_apply(pm, sva, eva, pmap_protect_op, prot, "pmap_protect");
 }
 
