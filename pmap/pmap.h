@@ -226,6 +226,7 @@ bool pmap_is_modified(struct pmap_page *pg);
 void pmap_clear_modify(struct pmap_page *pg);
 int pmap_ts_referenced(struct pmap_page *pg);
 int pmap_page_mapping_count(struct pmap_page *pg);
+int pmap_page_wired_mappings(struct pmap_page *pg);
 
 /* pmap_ad.c */
 int pmap_emulate_ad(struct pmap *pm, uint64_t va, vm_prot_t ftype);

@@ -44,13 +44,23 @@ pmap_convert_lost(struct pmap_convert *c, enum pmap_loss loss, uint64_t va)
 		c->rep->first_lost_va[loss] = va;
 }
 
+/*
+ * Enter @m in the EPT pmap.  With emulated A/D, "accessed" is R, and an
+ * entry may not lack it where that would be a misconfiguration (W, or X
+ * without execute-only): such a leaf arrives accessed, as pmap_enter()
+ * makes every leaf.
+ */
 static void
 pmap_convert_enter(struct pmap_convert *c, uint64_t va, const struct pmap_mapping *m)
 {
+	struct pmap_mapping em = *m;
+
+	if (!em.accessed && !pmap_safe_to_clear_referenced(c->dst, pmap_pte_encode(c->dst, &em)))
+		em.accessed = true;
 	if (c->error == PMAP_OK)
-		c->error = pmap_enter_pte(c->dst, va, pmap_pte_encode(c->dst, m), m->level);
+		c->error = pmap_enter_pte(c->dst, va, pmap_pte_encode(c->dst, &em), em.level);
 	if (c->error == PMAP_OK)
-		c->rep->leaves[m->level]++;
+		c->rep->leaves[em.level]++;
 }
 
 /*
@@ -146,7 +156,7 @@ pmap_convert_to_ept(struct pmap *src, struct pmap *dst, uint64_t sva, uint64_t e
 	pmap_convert_table(&c, src->pm_root_hpa, PMAP_NLEVELS - 1, 0);
 	if (c.error != PMAP_OK) {
 		/* Cannot fail: every 2 MiB leaf entered lies wholly in range. */
-		(void)pmap_remove(dst, sva, eva);
+		(void)pmap_remove_forget_ad(dst, sva, eva);
 		pmap_pv_trim(dst, keep);
 		pmap_convert_report_zero(rep);
 	}

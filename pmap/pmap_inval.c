@@ -22,6 +22,7 @@ pmap_inval_init(struct pmap_inval *iv, struct pmap *pm)
 	iv->count = 0;
 	iv->full = false;
 	iv->free_hpa = 0;
+	iv->forget_ad = false;
 }
 
 void

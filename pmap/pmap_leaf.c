@@ -90,7 +90,8 @@ pmap_leaf_clear(struct pmap *pm, struct pmap_path *p, uint64_t va, struct pmap_i
 	if (pte & pm->pmap_bits[PMAP_BIT_MANAGED]) {
 		pmap_pv_remove(pm, pmap_page_of(pmap_leaf_frame(pte, level), "pmap_leaf_clear"), va,
 		               level);
-		pmap_leaf_note_ad(pm, pte, level);
+		if (!iv->forget_ad)
+			pmap_leaf_note_ad(pm, pte, level);
 	}
 }
 

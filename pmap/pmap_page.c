@@ -244,3 +244,17 @@ pmap_page_mapping_count(struct pmap_page *pg)
 {
 	return pmap_page_apply(pg, pmap_page_count_op);
 }
+
+static void
+pmap_page_wired_op(struct pmap_page_walk *w, struct pmap_path *p, uint64_t va)
+{
+	if (*p->pte[p->level] & w->pm->pmap_bits[PMAP_BIT_W])
+		w->result++;
+}
+
+/* How many of the leaves mapping @pg are wired (BSD pmap_page_wired_mappings). */
+int
+pmap_page_wired_mappings(struct pmap_page *pg)
+{
+	return pmap_page_apply(pg, pmap_page_wired_op);
+}

@@ -101,10 +101,12 @@ pmap_range_apply(struct pmap *pm, uint64_t sva, uint64_t eva, pmap_leaf_op *op, 
 	return PMAP_OK;
 }
 
+/* @arg: the leaves' A/D is not theirs (see pmap_remove_forget_ad). */
 static void
 pmap_remove_op(struct pmap *pm, struct pmap_path *p, uint64_t va, uint32_t arg,
                struct pmap_inval *iv)
 {
+	iv->forget_ad = arg != 0;
 	pmap_leaf_remove(pm, p, va, iv);
 }
 
@@ -117,6 +119,17 @@ int
 pmap_remove(struct pmap *pm, uint64_t sva, uint64_t eva)
 {
 	return pmap_range_apply(pm, sva, eva, pmap_remove_op, 0, "pmap_remove");
+}
+
+/*
+ * pmap_remove() for leaves whose A/D bits were copied from elsewhere (a
+ * conversion rolled back): the pages are not told they were referenced or
+ * dirtied by them.
+ */
+int
+pmap_remove_forget_ad(struct pmap *pm, uint64_t sva, uint64_t eva)
+{
+	return pmap_range_apply(pm, sva, eva, pmap_remove_op, 1, "pmap_remove");
 }
 
 /*

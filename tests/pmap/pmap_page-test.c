@@ -144,6 +144,26 @@ test_pmap_page_count_4k(void **state)
 	assert_int_equal(pmap_page_mapping_count(test_page(p)), 1);
 }
 
+/* Wired mappings are counted across pmaps, 4 KiB and 2 MiB; unwiring drops them. */
+static void
+test_pmap_page_wired_mappings(void **state)
+{
+	struct tctx *t = *state;
+	uint64_t hpa = test_run2m(0) + 7 * T_PAGE;
+
+	test_make_other(t);
+	test_enter(&t->pm, test_va(0), hpa, VM_PROT_READ, PMAP_ENTER_WIRED);
+	test_enter(&t->pm, test_va(T_PAGE), hpa, VM_PROT_READ, 0);
+	test_enter_2m(&t->other, test_va(T_2M), test_run2m(0), VM_PROT_READ, PMAP_ENTER_WIRED);
+	assert_int_equal(pmap_page_mapping_count(test_page(hpa)), 3);
+	assert_int_equal(pmap_page_wired_mappings(test_page(hpa)), 2);
+	assert_int_equal(pmap_page_wired_mappings(test_page(test_run2m(0))), 1);
+	assert_int_equal(pmap_unwire(&t->pm, test_va(0), test_va(T_PAGE)), PMAP_OK);
+	assert_int_equal(pmap_page_wired_mappings(test_page(hpa)), 1);
+	assert_int_equal(pmap_unwire(&t->other, test_va(T_2M), test_va(2 * T_2M)), PMAP_OK);
+	assert_int_equal(pmap_page_wired_mappings(test_page(hpa)), 0);
+}
+
 /* 2 MiB: a leaf based at run R counts for every page of R, the middle too. */
 static void
 test_pmap_page_count_2m(void **state)
@@ -710,6 +730,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pmap_page_count_4k, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_page_count_2m, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_pmap_page_wired_mappings, test_setup,
+		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_page_protect_read, test_setup,
 		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_page_protect_read_clean, test_setup,
