@@ -30,13 +30,13 @@ static const struct {
 	enum pmap_type type;
 	uint32_t flags;
 } fmts[NFMT] = {
-	{"x86", PMAP_TYPE_X86, PMAP_PDE_SUPERPAGE},
-	{"ept", PMAP_TYPE_EPT, PMAP_PDE_SUPERPAGE | PMAP_SUPPORTS_EXEC_ONLY},
-	{"ept-emul", PMAP_TYPE_EPT, PMAP_PDE_SUPERPAGE | PMAP_EMULATE_AD_BITS},
+	{ "x86", PMAP_TYPE_X86, PMAP_PDE_SUPERPAGE },
+	{ "ept", PMAP_TYPE_EPT, PMAP_PDE_SUPERPAGE | PMAP_SUPPORTS_EXEC_ONLY },
+	{ "ept-emul", PMAP_TYPE_EPT, PMAP_PDE_SUPERPAGE | PMAP_EMULATE_AD_BITS },
 };
 
-static const char *const op_names[NOPS] = {"enter 4K",	 "protect 4K", "remove 4K",
-					   "enter 2M", "protect 2M", "remove 2M"};
+static const char *const op_names[NOPS] = { "enter 4K", "protect 4K", "remove 4K",
+	                                    "enter 2M", "protect 2M", "remove 2M" };
 
 struct bench {
 	uint64_t n4k, n2m;
@@ -82,8 +82,8 @@ bench_once(struct bench *b, int f, struct sim_phys *sp, double ns[NOPS])
 	t0 = now_ns();
 	for (i = 0; i < b->n4k; i++)
 		check(pmap_enter(&pm, va4k + (i << 12), (b->alloc_pages + i) << 12,
-				 VM_PROT_READ | VM_PROT_WRITE, VM_PROT_READ, PMAP_MA_WB,
-				 PMAP_LEVEL_4K),
+		                 VM_PROT_READ | VM_PROT_WRITE, VM_PROT_READ, PMAP_MA_WB,
+		                 PMAP_LEVEL_4K),
 		      "pmap_enter 4K");
 	ns[0] = (now_ns() - t0) / b->n4k;
 	t0 = now_ns();
@@ -97,8 +97,8 @@ bench_once(struct bench *b, int f, struct sim_phys *sp, double ns[NOPS])
 	t0 = now_ns();
 	for (i = 0; i < b->n2m; i++)
 		check(pmap_enter(&pm, va2m + (i << 21), b->run_base + (i << 21),
-				 VM_PROT_READ | VM_PROT_WRITE, VM_PROT_READ, PMAP_MA_WB,
-				 PMAP_LEVEL_2M),
+		                 VM_PROT_READ | VM_PROT_WRITE, VM_PROT_READ, PMAP_MA_WB,
+		                 PMAP_LEVEL_2M),
 		      "pmap_enter 2M");
 	ns[3] = (now_ns() - t0) / b->n2m;
 	t0 = now_ns();
@@ -145,8 +145,8 @@ bench_print(const struct bench *b)
 	struct rusage ru;
 	int f, op;
 
-	printf("pmap-bench: %lu 4K pages, %lu 2M pages, best of %d; ns per page\n", b->n4k,
-	       b->n2m, b->repeats);
+	printf("pmap-bench: %lu 4K pages, %lu 2M pages, best of %d; ns per page\n", b->n4k, b->n2m,
+	       b->repeats);
 	printf("%-12s", "operation");
 	for (f = 0; f < NFMT; f++)
 		printf("%12s", fmts[f].name);
@@ -191,7 +191,8 @@ main(int argc, char **argv)
 			b.repeats = atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: pmap-bench [-n pages4k] [-s pages2m] [-r repeats]\n");
+			fprintf(stderr,
+			        "usage: pmap-bench [-n pages4k] [-s pages2m] [-r repeats]\n");
 			return 2;
 		}
 	}
