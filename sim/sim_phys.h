@@ -20,9 +20,18 @@
 
 #define SIM_POISON 0xa5
 
+struct sim_obj;
+
 struct sim_page {
 	struct pmap_page md;
 	uint32_t allocated; /* handed out by sim_phys_alloc */
+	/* The VM's part (sim/vm_*.c); obj is NULL for tables, pv chunks, free frames. */
+	struct sim_obj *obj;
+	uint64_t pindex;
+	bool dirty_truth; /* written through a simulated MMU since it was last clean */
+	bool ref_truth;   /* accessed through a simulated MMU since the last ts_referenced */
+	struct sim_page *clock_next, *clock_prev; /* pageout's circular queue */
+	struct sim_page *obj_next, *obj_prev;     /* the object's resident pages */
 };
 
 /* Counters of seam calls, for tests, benchmarks and reports. */

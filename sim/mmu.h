@@ -1,0 +1,58 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * mmu.h - the simulated CPUs: per-cpu TLBs and accesses through them.
+ *
+ * An access looks in the CPU's TLB first; on a miss the reference walker
+ * (verify/, written from the SDM) walks the pmap's tables and sets A/D as
+ * the hardware would, and the translation is cached.  Entries go only when
+ * the pmap invalidates through the seam (INVLPG, full flush, INVEPT) or
+ * when the CPU faults on the address (SDM 3A 4.10.4.1, 3C 29.4.3): a pmap
+ * that forgets an invalidation leaves a stale entry that grants more than
+ * its tables, which sim_tlb_check() reports.
+ */
+#ifndef EPTSIM_SIM_MMU_H
+#define EPTSIM_SIM_MMU_H
+
+#include "sim/sim.h"
+
+/* The PAT every simulated CPU is programmed with: the one pmap/ assumes. */
+#define SIM_PAT_MSR 0x0007010500070406ul
+
+struct sim_walk {
+	bool ok;        /* a translation exists */
+	bool misconfig; /* EPT misconfiguration (or x86 reserved bit) */
+	uint64_t hpa;   /* translation of va */
+	uint64_t page_va, page_size;
+	bool r, w, x, u;
+	bool dirty;
+	uint8_t memtype; /* x86: PAT type; EPT: leaf memory type */
+	int level;
+	uint64_t entries[4];
+	char summary[128];
+};
+
+/* Walk @pm's tables for @va with no side effect. */
+void sim_mmu_walk(struct sim *s, struct pmap *pm, uint64_t va, struct sim_walk *w);
+
+/*
+ * @access (one VM_PROT bit) to @va by @cpu through @pm, in user mode when
+ * @user, faulting into the VM and retrying as a CPU and a kernel would.
+ * Returns OK with the byte's hpa, SEGV, or EFAULT (s->fatal set when the
+ * replay cannot go on).
+ */
+enum sim_access_result sim_mmu_access(struct sim *s, struct sim_vmspace *vs, struct pmap *pm,
+                                      unsigned cpu, uint64_t va, vm_prot_t access, bool user,
+                                      uint64_t *hpa);
+
+/* sim_tlb.c */
+void sim_tlb_init(struct sim *s);
+struct sim_tlb_entry *sim_tlb_lookup(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va);
+void sim_tlb_fill(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va,
+                  const struct sim_walk *w);
+void sim_tlb_drop_va(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va);
+void sim_tlb_drop_pmap(struct sim *s, struct pmap *pm);
+/* Report every TLB entry of @vs's pmaps (all when NULL) that grants more than its tables. */
+uint64_t sim_tlb_check(struct sim *s, struct sim_vmspace *vs);
+
+#endif /* EPTSIM_SIM_MMU_H */

@@ -1,0 +1,164 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * sim.h - the simulated machine and the BSD-style VM around the pmap.
+ *
+ *   vmspace --entries--> sim_entry --obj--> sim_obj --backing--> sim_obj ...
+ *      |                                      |  pages (hash: obj, pindex)
+ *      +-- pmap x86 / pmap EPT (by mode)      v
+ *                                          sim_page (frame) --md--> pv lists
+ *
+ * Anonymous memory lives in objects with shadow chains (fork makes private
+ * entries copy-on-write); file objects are shared by every mapping of a
+ * file; device objects name physical addresses outside RAM.  The fault
+ * path is vm_fault's: zero fill, COW on write, SIGSEGV on a bad access.
+ */
+#ifndef EPTSIM_SIM_SIM_H
+#define EPTSIM_SIM_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pmap/pmap.h"
+#include "sim/sim_hash.h"
+#include "sim/sim_phys.h"
+#include "sim/trace.h"
+
+#define SIM_MAX_CPUS 64
+
+enum sim_mode {
+	SIM_MODE_PAIR,    /* a regular and an EPT pmap per vmspace, both entered */
+	SIM_MODE_CONVERT, /* regular only, converted to EPT at CHECK and at the end */
+	SIM_MODE_EPT,     /* EPT only */
+};
+
+enum sim_ad {
+	SIM_AD_HW,       /* EPT A/D flags in hardware (EPTP bit 6) */
+	SIM_AD_EMULATED, /* PMAP_EMULATE_AD_BITS */
+};
+
+enum sim_obj_type {
+	SIM_OBJ_ANON,
+	SIM_OBJ_FILE,
+	SIM_OBJ_DEVICE,
+};
+
+struct sim_obj {
+	uint64_t id;
+	enum sim_obj_type type;
+	uint32_t refs;           /* entries and shadowing objects */
+	struct sim_obj *backing; /* shadow chain: where missing pages come from */
+	uint64_t backing_pindex; /* page 0 of this object is that page of backing */
+	uint64_t file;           /* FILE: the file id */
+	uint64_t dev_hpa;        /* DEVICE: physical base */
+	enum pmap_memattr memattr;
+	uint64_t resident;
+	uint64_t swapped;       /* pages saved in the swap store */
+	struct sim_page *pages; /* resident pages, linked by obj_next */
+};
+
+struct sim_entry {
+	struct sim_entry *next; /* sorted by start, disjoint */
+	uint64_t start, end;
+	vm_prot_t prot;
+	bool shared;
+	bool needs_copy; /* private and not yet given its own shadow */
+	bool wired;
+	struct sim_obj *obj;
+	uint64_t pindex; /* object page that start maps */
+};
+
+struct sim_vmspace {
+	uint32_t id;
+	enum trace_vm_kind kind;
+	uint32_t owner;
+	struct sim_entry *entries;
+	struct pmap x86, ept;
+	bool has_x86, has_ept;
+};
+
+/* Why an access could not be completed. */
+enum sim_access_result {
+	SIM_ACCESS_OK,
+	SIM_ACCESS_SEGV,   /* the VM refuses: the process gets SIGSEGV */
+	SIM_ACCESS_EFAULT, /* a kernel copy of a bad user address */
+};
+
+struct sim_stats {
+	uint64_t events;
+	uint64_t accesses, tlb_hits, walks;
+	uint64_t faults, spurious_faults, emulated_ad, segv, efault;
+	uint64_t zero_fills, cow_copies, file_reads, swap_ins;
+	uint64_t pageouts, swap_outs, pageout_scanned;
+	uint64_t copy_bytes;
+	uint64_t vmspaces, peak_resident_pages;
+	uint64_t checks, full_checks, converted_leaves;
+};
+
+/*
+ * A TLB entry: one translation a CPU cached, for one pmap (tagged by its
+ * CR3 or EPTP), kept until the pmap invalidates it or the CPU faults on
+ * its address.  Rights are what the walk granted when it was filled.
+ */
+struct sim_tlb_entry {
+	struct pmap *pm; /* NULL: empty */
+	uint64_t va;     /* first address of the page (4 KiB or 2 MiB) */
+	uint64_t size;
+	uint64_t hpa;
+	bool r, w, x;
+	bool dirty; /* the leaf's D was set when filled (a write re-walks otherwise) */
+	uint64_t filled_event;
+};
+
+#define SIM_TLB_ENTRIES 64
+
+struct sim_cpu {
+	struct sim_tlb_entry tlb[SIM_TLB_ENTRIES];
+	unsigned next_victim;
+};
+
+/* Replay configuration. */
+enum sim_check {
+	SIM_CHECK_NONE,
+	SIM_CHECK_INCREMENTAL, /* the addresses each event touched, and full at CHECK */
+	SIM_CHECK_FULL,        /* every mapped address after every event */
+};
+
+/*
+ * Faults to inject, to prove the checks see them (negative tests, and
+ * `eptsim replay --inject=...`).
+ */
+#define SIM_INJECT_SKIP_INVAL 0x1 /* the CPUs ignore INVLPG / flushes / INVEPT */
+
+struct sim_config {
+	enum sim_mode mode;
+	enum sim_ad ad;
+	enum sim_check check;
+	uint64_t ram_pages;
+	uint64_t seed;
+	bool keep_going;
+	bool json;
+	uint32_t inject;
+};
+
+struct sim_report;
+
+struct sim {
+	struct sim_config cfg;
+	struct sim_phys *sp;
+	struct sim_hash vmspaces; /* id -> sim_vmspace */
+	struct sim_hash files;    /* file id -> sim_obj */
+	struct sim_hash pages;    /* (obj id, pindex) -> sim_page */
+	struct sim_hash swap;     /* (obj id, pindex) -> saved page contents */
+	uint64_t next_obj_id;
+	struct sim_cpu cpu[SIM_MAX_CPUS];
+	struct sim_hash threads; /* tid -> cpu + 1 */
+	struct sim_page *clock;  /* pageout hand over the resident pages (circular) */
+	uint64_t resident;
+	const struct trace_event *ev; /* the event being replayed */
+	struct sim_stats stats;
+	struct sim_report *report;
+	char fatal[TRACE_ERR_MAX]; /* why the replay cannot go on */
+};
+
+#endif /* EPTSIM_SIM_SIM_H */

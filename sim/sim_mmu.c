@@ -1,0 +1,205 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * sim_mmu.c - accesses by the simulated CPUs (see mmu.h).
+ */
+#include <stdio.h>
+
+#include "pmap/pmap.h"
+#include "sim/mmu.h"
+#include "sim/report.h"
+#include "sim/vm.h"
+#include "verify/vfy_walk.h"
+
+#define SIM_ACCESS_TRIES 4
+
+static bool
+sim_mem_read64(void *ctx, uint64_t hpa, uint64_t *val)
+{
+	struct sim_phys *sp = ctx;
+	uint64_t *p = sim_phys_ptr(sp, hpa);
+
+	if (p == NULL || (hpa & 7) != 0)
+		return false;
+	*val = *p;
+	return true;
+}
+
+static bool
+sim_mem_write64(void *ctx, uint64_t hpa, uint64_t val)
+{
+	struct sim_phys *sp = ctx;
+	uint64_t *p = sim_phys_ptr(sp, hpa);
+
+	if (p == NULL || (hpa & 7) != 0)
+		return false;
+	*p = val;
+	return true;
+}
+
+static unsigned
+sim_acc(vm_prot_t access)
+{
+	return ((access & VM_PROT_READ) ? VFY_ACC_READ : 0) |
+	       ((access & VM_PROT_WRITE) ? VFY_ACC_WRITE : 0) |
+	       ((access & VM_PROT_EXECUTE) ? VFY_ACC_FETCH : 0);
+}
+
+static void
+sim_walk_x86(struct sim *s, struct pmap *pm, uint64_t va, unsigned acc, bool user, bool set_ad,
+             struct sim_walk *w)
+{
+	struct vfy_mem mem = { sim_mem_read64, set_ad ? sim_mem_write64 : NULL, s->sp, 52 };
+	struct vfy_x86_ctl ctl = { true, true, set_ad, false, SIM_PAT_MSR };
+	struct vfy_x86_result r;
+	int l;
+
+	vfy_walk_x86(&mem, pm->pm_hw_root, va, acc, user, &ctl, &r);
+	w->ok = r.outcome == VFY_X86_OK;
+	w->misconfig = r.outcome == VFY_X86_RESERVED || r.outcome == VFY_X86_BAD_MEMORY;
+	w->hpa = r.hpa;
+	w->page_size = r.page_size;
+	w->r = r.r, w->w = r.w, w->x = r.x, w->u = r.u;
+	w->dirty = r.dirty;
+	w->memtype = r.memtype;
+	w->level = r.level;
+	for (l = 0; l < 4; l++)
+		w->entries[l] = r.entries[l];
+	snprintf(w->summary, sizeof(w->summary), "%s%s%s", vfy_x86_outcome_name(r.outcome),
+	         r.reason ? ": " : "", r.reason ? r.reason : "");
+}
+
+static void
+sim_walk_ept(struct sim *s, struct pmap *pm, uint64_t va, unsigned acc, bool set_ad,
+             struct sim_walk *w)
+{
+	struct vfy_mem mem = { sim_mem_read64, set_ad ? sim_mem_write64 : NULL, s->sp, 52 };
+	struct vfy_ept_caps caps = { (pm->pm_flags & PMAP_SUPPORTS_EXEC_ONLY) != 0, false };
+	struct vfy_ept_result r;
+	int l;
+
+	vfy_walk_ept(&mem, pm->pm_hw_root, va, acc, &caps, &r);
+	w->ok = r.outcome == VFY_EPT_OK;
+	w->misconfig = r.outcome == VFY_EPT_MISCONFIG || r.outcome == VFY_EPT_BAD_MEMORY;
+	w->hpa = r.hpa;
+	w->page_size = r.page_size;
+	w->r = r.r, w->w = r.w, w->x = r.x, w->u = true;
+	/* Without EPT A/D a write needs no walk to set D. */
+	w->dirty = r.dirty || (pm->pm_flags & PMAP_EMULATE_AD_BITS);
+	w->memtype = r.memtype;
+	w->level = r.level;
+	for (l = 0; l < 4; l++)
+		w->entries[l] = r.entries[l];
+	snprintf(w->summary, sizeof(w->summary), "%s%s%s", vfy_ept_outcome_name(r.outcome),
+	         r.reason ? ": " : "", r.reason ? r.reason : "");
+}
+
+static void
+sim_walk_any(struct sim *s, struct pmap *pm, uint64_t va, unsigned acc, bool user, bool set_ad,
+             struct sim_walk *w)
+{
+	if (pm->pm_type == PMAP_TYPE_EPT)
+		sim_walk_ept(s, pm, va, acc, set_ad, w);
+	else
+		sim_walk_x86(s, pm, va, acc, user, set_ad, w);
+	w->page_va = va & ~(w->page_size ? w->page_size - 1 : PMAP_PAGE_SIZE - 1);
+}
+
+void
+sim_mmu_walk(struct sim *s, struct pmap *pm, uint64_t va, struct sim_walk *w)
+{
+	sim_walk_any(s, pm, va, 0, true, false, w);
+	if (w->ok)
+		snprintf(w->summary, sizeof(w->summary), "hpa %#lx %c%c%c%s %luK", w->hpa,
+		         w->r ? 'r' : '-', w->w ? 'w' : '-', w->x ? 'x' : '-',
+		         w->u ? "" : " supervisor", w->page_size >> 10);
+}
+
+static bool
+sim_tlb_allows(const struct sim_tlb_entry *t, vm_prot_t access)
+{
+	if ((access & VM_PROT_READ) && !t->r)
+		return false;
+	if ((access & VM_PROT_WRITE) && !t->w)
+		return false;
+	return !((access & VM_PROT_EXECUTE) && !t->x);
+}
+
+/*
+ * One try: the TLB, else a walk that fills it.  Returns 1 with *hpa, 0 on
+ * a fault (the CPU then drops the address's TLB entries), -1 on an EPT
+ * misconfiguration or a reserved bit (a pmap bug, reported).
+ */
+static int
+sim_mmu_try(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, unsigned cpu, uint64_t va,
+            vm_prot_t access, bool user, uint64_t *hpa)
+{
+	struct sim_tlb_entry *t = sim_tlb_lookup(s, cpu, pm, va);
+	struct sim_walk w;
+
+	s->stats.accesses++;
+	if (t != NULL && !sim_tlb_allows(t, access))
+		return 0; /* a fault from the TLB: spurious if the tables allow it */
+	if (t != NULL && (!(access & VM_PROT_WRITE) || t->dirty)) {
+		s->stats.tlb_hits++;
+		*hpa = t->hpa + (va - t->va);
+		return 1;
+	}
+	s->stats.walks++;
+	sim_walk_any(s, pm, va, sim_acc(access), user, true, &w);
+	if (w.misconfig) {
+		sim_diverge(s, vs, va, "invalid entry", "%s access by cpu %u: %s",
+		            access == VM_PROT_WRITE ? "write" : "read/fetch", cpu, w.summary);
+		return -1;
+	}
+	if (!w.ok)
+		return 0;
+	sim_tlb_fill(s, cpu, pm, va, &w);
+	*hpa = w.hpa;
+	return 1;
+}
+
+/* The ground truth a successful access leaves on its page. */
+static void
+sim_mmu_touch(struct sim *s, uint64_t hpa, vm_prot_t access)
+{
+	struct sim_page *pg = sim_phys_page(s->sp, hpa);
+
+	if (pg == NULL || pg->obj == NULL)
+		return;
+	pg->ref_truth = true;
+	if (access & VM_PROT_WRITE)
+		pg->dirty_truth = true;
+}
+
+enum sim_access_result
+sim_mmu_access(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, unsigned cpu, uint64_t va,
+               vm_prot_t access, bool user, uint64_t *hpa)
+{
+	enum sim_access_result res;
+	int tries, r;
+
+	for (tries = 0; tries < SIM_ACCESS_TRIES; tries++) {
+		r = sim_mmu_try(s, vs, pm, cpu, va, access, user, hpa);
+		if (r > 0) {
+			sim_mmu_touch(s, *hpa, access);
+			return SIM_ACCESS_OK;
+		}
+		if (r < 0)
+			return SIM_ACCESS_EFAULT;
+		sim_tlb_drop_va(s, cpu, pm, va);
+		if (pmap_emulate_ad(pm, va, access) == PMAP_OK) {
+			s->stats.emulated_ad++;
+			continue;
+		}
+		res = sim_vm_fault(s, vs, va, access);
+		if (res != SIM_ACCESS_OK)
+			return res;
+	}
+	sim_diverge(s, vs, va, "fault loop", "%s by cpu %u still faults after %d resolved faults",
+	            access == VM_PROT_WRITE     ? "write"
+	            : access == VM_PROT_EXECUTE ? "fetch"
+	                                        : "read",
+	            cpu, SIM_ACCESS_TRIES);
+	return SIM_ACCESS_EFAULT;
+}

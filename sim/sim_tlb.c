@@ -1,0 +1,155 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * sim_tlb.c - per-cpu TLBs (see mmu.h).  Small and fully associative,
+ * replaced round robin; an entry is tagged with its pmap, which stands for
+ * the CR3/PCID or the EPTP it was filled under.
+ */
+#include "sim/mmu.h"
+#include "sim/report.h"
+
+static bool
+sim_tlb_covers(const struct sim_tlb_entry *t, struct pmap *pm, uint64_t va)
+{
+	return t->pm == pm && va >= t->va && va - t->va < t->size;
+}
+
+struct sim_tlb_entry *
+sim_tlb_lookup(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va)
+{
+	struct sim_cpu *c = &s->cpu[cpu];
+	unsigned i;
+
+	for (i = 0; i < SIM_TLB_ENTRIES; i++)
+		if (sim_tlb_covers(&c->tlb[i], pm, va))
+			return &c->tlb[i];
+	return NULL;
+}
+
+void
+sim_tlb_fill(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va, const struct sim_walk *w)
+{
+	struct sim_cpu *c = &s->cpu[cpu];
+	struct sim_tlb_entry *t = sim_tlb_lookup(s, cpu, pm, va);
+
+	if (t == NULL)
+		t = &c->tlb[c->next_victim++ % SIM_TLB_ENTRIES];
+	t->pm = pm;
+	t->size = w->page_size;
+	t->va = va & ~(w->page_size - 1);
+	t->hpa = w->hpa - (va - t->va);
+	t->r = w->r;
+	t->w = w->w;
+	t->x = w->x;
+	t->dirty = w->dirty;
+	t->filled_event = s->report ? s->report->event_no : 0;
+}
+
+/* What a fault on @va does to @cpu's TLB (SDM 3A 4.10.4.1, 3C 29.4.3.1). */
+void
+sim_tlb_drop_va(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va)
+{
+	struct sim_cpu *c = &s->cpu[cpu];
+	unsigned i;
+
+	for (i = 0; i < SIM_TLB_ENTRIES; i++)
+		if (sim_tlb_covers(&c->tlb[i], pm, va))
+			c->tlb[i].pm = NULL;
+}
+
+void
+sim_tlb_drop_pmap(struct sim *s, struct pmap *pm)
+{
+	unsigned cpu, i;
+
+	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++)
+		for (i = 0; i < SIM_TLB_ENTRIES; i++)
+			if (s->cpu[cpu].tlb[i].pm == pm)
+				s->cpu[cpu].tlb[i].pm = NULL;
+}
+
+/* The seam's invalidations reach every CPU (the kernel's shootdown). */
+static void
+sim_tlb_invlpg(void *ctx, struct pmap *pm, uint64_t va)
+{
+	struct sim *s = ctx;
+	unsigned cpu;
+
+	if (s->cfg.inject & SIM_INJECT_SKIP_INVAL)
+		return;
+	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++)
+		sim_tlb_drop_va(s, cpu, pm, va);
+}
+
+static void
+sim_tlb_invltlb(void *ctx, struct pmap *pm)
+{
+	struct sim *s = ctx;
+
+	if (!(s->cfg.inject & SIM_INJECT_SKIP_INVAL))
+		sim_tlb_drop_pmap(s, pm);
+}
+
+static void
+sim_tlb_invept(void *ctx, struct pmap *pm, uint64_t eptp)
+{
+	struct sim *s = ctx;
+
+	(void)eptp; /* one EPTP per pmap: the pmap is the tag */
+	if (!(s->cfg.inject & SIM_INJECT_SKIP_INVAL))
+		sim_tlb_drop_pmap(s, pm);
+}
+
+void
+sim_tlb_init(struct sim *s)
+{
+	s->sp->hooks.invlpg = sim_tlb_invlpg;
+	s->sp->hooks.invltlb = sim_tlb_invltlb;
+	s->sp->hooks.invept = sim_tlb_invept;
+	s->sp->hooks.ctx = s;
+}
+
+/*
+ * A cached translation may grant less than the tables (a later upgrade;
+ * the CPU takes a spurious fault) but never more, and never another
+ * frame: that would be a missing invalidation.
+ */
+static bool
+sim_tlb_stale(struct sim *s, const struct sim_tlb_entry *t, struct sim_walk *w)
+{
+	sim_mmu_walk(s, t->pm, t->va, w);
+	if (!w->ok)
+		return true;
+	if (w->hpa != t->hpa)
+		return true;
+	return (t->r && !w->r) || (t->w && !w->w) || (t->x && !w->x);
+}
+
+uint64_t
+sim_tlb_check(struct sim *s, struct sim_vmspace *vs)
+{
+	struct sim_walk w;
+	uint64_t found = 0;
+	unsigned cpu, i;
+
+	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
+		for (i = 0; i < SIM_TLB_ENTRIES; i++) {
+			struct sim_tlb_entry *t = &s->cpu[cpu].tlb[i];
+
+			if (t->pm == NULL || (vs != NULL && t->pm->pm_plat != vs))
+				continue;
+			if (!sim_tlb_stale(s, t, &w))
+				continue;
+			found++;
+			sim_diverge(s, t->pm->pm_plat, t->va, "stale TLB",
+			            "cpu %u caches %#lx -> hpa %#lx %c%c%c (%s, filled at event "
+			            "%lu); the tables now say: %s",
+			            cpu, t->va, t->hpa, t->r ? 'r' : '-', t->w ? 'w' : '-',
+			            t->x ? 'x' : '-',
+			            t->pm->pm_type == PMAP_TYPE_EPT ? "EPT" : "x86",
+			            t->filled_event, w.summary);
+			t->pm = NULL; /* reported once */
+		}
+	}
+	return found;
+}

@@ -1,0 +1,567 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * trace_io.c - the streaming trace reader and the trace writer
+ * (traces/FORMAT.md, "Files").
+ *
+ * A reader holds fixed-size buffers and nothing else: at most TRACE_IN_SIZE
+ * compressed bytes, TRACE_BUF_SIZE bytes of text and one line, whatever
+ * the size of the trace.  Bytes flow
+ *
+ *   file --fread--> in[] --ZSTD_decompressStream--> buf[] --lines--> line[]
+ *
+ * and a plain file skips the middle step (fread straight into buf[]).
+ * The writer is the mirror image with ZSTD_compressStream2.  Every error
+ * is sticky: once a reader or writer failed it keeps its first message.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zstd.h>
+
+#include "sim/trace.h"
+
+#define TRACE_IN_SIZE    (1u << 17) /* compressed bytes read at a time */
+#define TRACE_BUF_SIZE   (1u << 17) /* text bytes decompressed or read at a time */
+#define TRACE_OUT_SIZE   (1u << 16) /* compressed bytes written at a time */
+#define TRACE_HDR_MAGIC  "eptsim-trace"
+#define TRACE_HDR_SOURCE "source="
+
+struct trace_reader {
+	FILE *fp;
+	bool own_fp;     /* not stdin: fclose it */
+	ZSTD_DCtx *dctx; /* NULL for plain text */
+	ZSTD_inBuffer zin;
+	size_t zret; /* last ZSTD_decompressStream(): 0 at a frame's end */
+	bool zflush; /* the decoder may still hold output: call it again */
+	bool in_eof; /* fread() saw the end of the file */
+	bool failed;
+	size_t pos, len; /* unread text: buf[pos..len) */
+	uint64_t lineno; /* lines read so far */
+	char *path;      /* as named in messages */
+	char source[TRACE_LINE_MAX + 1];
+	char err[TRACE_ERR_MAX];
+	char line[TRACE_LINE_MAX + 1];
+	unsigned char in[TRACE_IN_SIZE];
+	char buf[TRACE_BUF_SIZE];
+};
+
+struct trace_writer {
+	FILE *fp;
+	bool own_fp;     /* not stdout: fclose it */
+	ZSTD_CCtx *cctx; /* NULL for plain text */
+	bool failed;
+	uint64_t lineno; /* lines written so far */
+	char *path;
+	char err[TRACE_ERR_MAX];
+	char line[TRACE_LINE_MAX + 2];
+	unsigned char out[TRACE_OUT_SIZE];
+};
+
+/* "PATH:LINE: reason" into @err, or "PATH: reason" when @lineno is 0. */
+static void __attribute__((format(printf, 4, 0)))
+trace_vmsg(char *err, const char *path, uint64_t lineno, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (lineno > 0)
+		n = snprintf(err, TRACE_ERR_MAX, "%s:%" PRIu64 ": ", path, lineno);
+	else
+		n = snprintf(err, TRACE_ERR_MAX, "%s: ", path);
+	if (n >= 0 && n < TRACE_ERR_MAX)
+		vsnprintf(err + n, TRACE_ERR_MAX - (size_t)n, fmt, ap);
+}
+
+/* Fails the reader with a message; returns -1. */
+static int __attribute__((format(printf, 3, 4)))
+trace_rfail(struct trace_reader *r, uint64_t lineno, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->failed)
+		return (-1);
+	va_start(ap, fmt);
+	trace_vmsg(r->err, r->path, lineno, fmt, ap);
+	va_end(ap);
+	r->failed = true;
+	return (-1);
+}
+
+static int __attribute__((format(printf, 3, 4)))
+trace_wfail(struct trace_writer *w, uint64_t lineno, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->failed)
+		return (-1);
+	va_start(ap, fmt);
+	trace_vmsg(w->err, w->path, lineno, fmt, ap);
+	va_end(ap);
+	w->failed = true;
+	return (-1);
+}
+
+static bool
+trace_is_zst(const char *path)
+{
+	size_t n = strlen(path);
+
+	return (n >= 4 && strcmp(path + n - 4, ".zst") == 0);
+}
+
+/* Up to TRACE_IN_SIZE compressed bytes into in[]; returns the count, 0 at EOF, -1. */
+static int
+trace_read_in(struct trace_reader *r)
+{
+	size_t n = 0;
+
+	if (!r->in_eof)
+		n = fread(r->in, 1, sizeof(r->in), r->fp);
+	if (n == 0 && ferror(r->fp))
+		return (trace_rfail(r, 0, "read error: %s", strerror(errno)));
+	r->in_eof = n == 0;
+	r->zin = (ZSTD_inBuffer){ r->in, n, 0 };
+	return (n > 0);
+}
+
+/*
+ * Decompress into buf[]: 1 with some text, 0 at the end of the input after
+ * a complete frame, -1 on corrupt data or input that ends inside a frame
+ * (@lineno names the line being read then).
+ */
+static int
+trace_zfill(struct trace_reader *r, uint64_t lineno)
+{
+	ZSTD_outBuffer out;
+	size_t ret;
+	int rc;
+
+	for (;;) {
+		if (r->zin.pos == r->zin.size && !r->zflush) {
+			if ((rc = trace_read_in(r)) < 0)
+				return (-1);
+			if (rc == 0 && r->zret == 0)
+				return (0);
+			if (rc == 0)
+				return (trace_rfail(r, lineno, "truncated zstd stream"));
+		}
+		out = (ZSTD_outBuffer){ r->buf, sizeof(r->buf), 0 };
+		ret = ZSTD_decompressStream(r->dctx, &out, &r->zin);
+		if (ZSTD_isError(ret))
+			return (
+			    trace_rfail(r, 0, "corrupt zstd stream: %s", ZSTD_getErrorName(ret)));
+		r->zret = ret;
+		r->zflush = ret != 0 && out.pos == out.size;
+		if (out.pos > 0) {
+			r->pos = 0;
+			r->len = out.pos;
+			return (1);
+		}
+	}
+}
+
+/* Plain text into buf[]: 1, 0 at the end of the file, -1 on a read error. */
+static int
+trace_pfill(struct trace_reader *r)
+{
+	size_t n = 0;
+
+	if (!r->in_eof)
+		n = fread(r->buf, 1, sizeof(r->buf), r->fp);
+	if (n == 0 && ferror(r->fp))
+		return (trace_rfail(r, 0, "read error: %s", strerror(errno)));
+	r->in_eof = n == 0;
+	r->pos = 0;
+	r->len = n;
+	return (n > 0);
+}
+
+/*
+ * Move text up to and including the next newline from buf[] to line[]
+ * (@n bytes there so far).  Returns 1 when the newline was consumed, 0
+ * when buf[] ran out first, -1 when the line is too long.
+ */
+static int
+trace_take(struct trace_reader *r, size_t *n, uint64_t lineno)
+{
+	const char *s = r->buf + r->pos, *nl = memchr(s, '\n', r->len - r->pos);
+	size_t take = nl != NULL ? (size_t)(nl - s) : r->len - r->pos;
+
+	if (*n + take > TRACE_LINE_MAX)
+		return (
+		    trace_rfail(r, lineno, "line too long (more than %d bytes)", TRACE_LINE_MAX));
+	memcpy(r->line + *n, s, take);
+	*n += take;
+	r->pos += take + (nl != NULL);
+	return (nl != NULL);
+}
+
+/* Bytes no line may hold. */
+static int
+trace_check_bytes(struct trace_reader *r, size_t n)
+{
+	if (memchr(r->line, '\0', n) != NULL)
+		return (trace_rfail(r, r->lineno, "NUL byte in line"));
+	if (memchr(r->line, '\r', n) != NULL)
+		return (
+		    trace_rfail(r, r->lineno, "carriage return in line (lines end with LF only)"));
+	return (1);
+}
+
+/*
+ * The next line, without its newline, into line[] (a last line without
+ * one is accepted).  Returns 1, 0 at the end of the trace, or -1.
+ */
+static int
+trace_getline(struct trace_reader *r)
+{
+	uint64_t lineno = r->lineno + 1;
+	size_t n = 0;
+	int rc = 0;
+
+	while (rc == 0) {
+		if (r->pos == r->len) {
+			rc = r->dctx != NULL ? trace_zfill(r, lineno) : trace_pfill(r);
+			if (rc < 0 || (rc == 0 && n == 0))
+				return (rc);
+			if (rc == 0)
+				break;
+		}
+		if ((rc = trace_take(r, &n, lineno)) < 0)
+			return (-1);
+	}
+	r->line[n] = '\0';
+	r->lineno = lineno;
+	return (trace_check_bytes(r, n));
+}
+
+/* A blank line or one whose first non-blank character is '#'. */
+static bool
+trace_is_comment(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return (*s == '\0' || *s == '#');
+}
+
+/* Skips "[ \t]+" at *@s; false when there is none. */
+static bool
+trace_blanks(const char **s)
+{
+	const char *p = *s;
+
+	while (**s == ' ' || **s == '\t')
+		(*s)++;
+	return (*s != p);
+}
+
+/* The version's digits at *@s (advanced past them): 0 and @v, or -1. */
+static int
+trace_header_version(const char **s, uint64_t *v)
+{
+	const char *p = *s;
+
+	*v = 0;
+	while (*p >= '0' && *p <= '9') {
+		*v = *v > UINT32_MAX ? *v : *v * 10 + (uint64_t)(*p - '0');
+		p++;
+	}
+	if (p == *s || (*p != '\0' && *p != ' ' && *p != '\t'))
+		return (-1);
+	*s = p;
+	return (0);
+}
+
+/*
+ * line[] as the header: "eptsim-trace" blanks VERSION blanks "source=" TEXT.
+ * The version is checked before the rest: another version may say more.
+ */
+static int
+trace_parse_header(struct trace_reader *r)
+{
+	const char *s = r->line + strlen(TRACE_HDR_MAGIC), *digits;
+	uint64_t version;
+
+	if (strncmp(r->line, TRACE_HDR_MAGIC, strlen(TRACE_HDR_MAGIC)) != 0 || !trace_blanks(&s))
+		goto bad;
+	digits = s;
+	if (trace_header_version(&s, &version) != 0)
+		goto bad;
+	if (version != TRACE_FORMAT_VERSION)
+		return (trace_rfail(r, 1, "unsupported trace version %.*s (this eptsim reads %d)",
+		                    (int)(s - digits < 32 ? s - digits : 32), digits,
+		                    TRACE_FORMAT_VERSION));
+	if (!trace_blanks(&s) || strncmp(s, TRACE_HDR_SOURCE, strlen(TRACE_HDR_SOURCE)) != 0)
+		goto bad;
+	snprintf(r->source, sizeof(r->source), "%s", s + strlen(TRACE_HDR_SOURCE));
+	return (0);
+bad:
+	return (trace_rfail(r, 1, "bad header (expected \"%s %d %sTEXT\")", TRACE_HDR_MAGIC,
+	                    TRACE_FORMAT_VERSION, TRACE_HDR_SOURCE));
+}
+
+/* A reader for @path, its file open, nothing read; NULL with @err filled. */
+static struct trace_reader *
+trace_reader_alloc(const char *path, char err[TRACE_ERR_MAX])
+{
+	bool std = strcmp(path, "-") == 0;
+	struct trace_reader *r = calloc(1, sizeof(*r));
+
+	if (r == NULL || (r->path = strdup(std ? "<stdin>" : path)) == NULL) {
+		snprintf(err, TRACE_ERR_MAX, "%s: out of memory", path);
+		free(r);
+		return (NULL);
+	}
+	r->zret = 1; /* no frame yet: an empty .zst file is truncated */
+	r->own_fp = !std;
+	r->fp = std ? stdin : fopen(path, "rb");
+	if (r->fp == NULL)
+		trace_rfail(r, 0, "cannot open: %s", strerror(errno));
+	else if (!std && trace_is_zst(path) && (r->dctx = ZSTD_createDCtx()) == NULL)
+		trace_rfail(r, 0, "out of memory");
+	if (r->failed) {
+		snprintf(err, TRACE_ERR_MAX, "%s", r->err);
+		trace_close(r);
+		return (NULL);
+	}
+	return (r);
+}
+
+/*
+ * Open @path ("-" is standard input, named "<stdin>" in messages; a name
+ * ending in .zst is decompressed) and read its header line.  The reader
+ * allocates about 260 KiB, fixed.  Returns it, or NULL with @err filled
+ * ("FILE: reason" or "FILE:1: reason").  Release it with trace_close().
+ */
+struct trace_reader *
+trace_open(const char *path, char err[TRACE_ERR_MAX])
+{
+	struct trace_reader *r = trace_reader_alloc(path, err);
+	int rc;
+
+	if (r == NULL)
+		return (NULL);
+	rc = trace_getline(r);
+	if (rc == 0)
+		trace_rfail(r, 1, "empty trace (no header line)");
+	if (rc <= 0 || trace_parse_header(r) != 0) {
+		snprintf(err, TRACE_ERR_MAX, "%s", r->err);
+		trace_close(r);
+		return (NULL);
+	}
+	return (r);
+}
+
+/*
+ * The next event into @ev, comment and blank lines skipped, ev->line its
+ * line number.  Returns 1, 0 at the end of the trace, or -1 with
+ * trace_error() set; after -1 every call returns -1.
+ */
+int
+trace_next(struct trace_reader *r, struct trace_event *ev)
+{
+	int rc;
+
+	if (r->failed)
+		return (-1);
+	while ((rc = trace_getline(r)) == 1) {
+		if (trace_is_comment(r->line))
+			continue;
+		if (trace_parse_line(r->line, r->lineno, r->path, ev, r->err) != 0) {
+			r->failed = true;
+			return (-1);
+		}
+		return (1);
+	}
+	return (rc);
+}
+
+/* The message of the error trace_next() returned -1 for; "" before one. */
+const char *
+trace_error(const struct trace_reader *r)
+{
+	return (r->err);
+}
+
+const char *
+trace_source(const struct trace_reader *r)
+{
+	return (r->source);
+}
+
+const char *
+trace_path(const struct trace_reader *r)
+{
+	return (r->path);
+}
+
+/* Free @r and close its file (not stdin).  NULL is a no-op. */
+void
+trace_close(struct trace_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->fp != NULL && r->own_fp)
+		fclose(r->fp);
+	ZSTD_freeDCtx(r->dctx);
+	free(r->path);
+	free(r);
+}
+
+/* @n bytes to the file. */
+static int
+trace_wraw(struct trace_writer *w, const void *data, size_t n)
+{
+	if (n > 0 && fwrite(data, 1, n, w->fp) != n)
+		return (trace_wfail(w, 0, "write error: %s", strerror(errno)));
+	return (0);
+}
+
+/* @n bytes through the compressor; ZSTD_e_end also closes the frame. */
+static int
+trace_zpush(struct trace_writer *w, const void *data, size_t n, ZSTD_EndDirective end)
+{
+	ZSTD_inBuffer in = { data, n, 0 };
+	ZSTD_outBuffer out;
+	size_t ret;
+
+	do {
+		out = (ZSTD_outBuffer){ w->out, sizeof(w->out), 0 };
+		ret = ZSTD_compressStream2(w->cctx, &out, &in, end);
+		if (ZSTD_isError(ret))
+			return (trace_wfail(w, 0, "zstd: %s", ZSTD_getErrorName(ret)));
+		if (trace_wraw(w, w->out, out.pos) != 0)
+			return (-1);
+	} while (end == ZSTD_e_end ? ret != 0 : in.pos < in.size);
+	return (0);
+}
+
+/* w->line (already checked) plus a newline as the next line. */
+static int
+trace_wline(struct trace_writer *w)
+{
+	size_t n = strlen(w->line);
+
+	w->line[n++] = '\n';
+	w->lineno++;
+	if (w->cctx != NULL)
+		return (trace_zpush(w, w->line, n, ZSTD_e_continue));
+	return (trace_wraw(w, w->line, n));
+}
+
+/* Text for a line: one line of at most TRACE_LINE_MAX bytes. */
+static int
+trace_wcheck(struct trace_writer *w, const char *what, const char *text, size_t extra)
+{
+	if (strpbrk(text, "\r\n") != NULL)
+		return (trace_wfail(w, w->lineno + 1, "%s contains a line break", what));
+	if (strlen(text) + extra > TRACE_LINE_MAX)
+		return (trace_wfail(w, w->lineno + 1, "%s too long (line over %d bytes)", what,
+		                    TRACE_LINE_MAX));
+	return (0);
+}
+
+static int
+trace_writer_start(struct trace_writer *w, const char *path, const char *source)
+{
+	bool std = strcmp(path, "-") == 0;
+
+	w->own_fp = !std;
+	w->fp = std ? stdout : fopen(path, "wb");
+	if (w->fp == NULL)
+		return (trace_wfail(w, 0, "cannot create: %s", strerror(errno)));
+	if (!std && trace_is_zst(path)) {
+		w->cctx = ZSTD_createCCtx();
+		if (w->cctx == NULL)
+			return (trace_wfail(w, 0, "out of memory"));
+		ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, ZSTD_CLEVEL_DEFAULT);
+		ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
+	}
+	if (trace_wcheck(w, "source", source, strlen("eptsim-trace 1 source=")) != 0)
+		return (-1);
+	snprintf(w->line, sizeof(w->line), "%s %d %s%s", TRACE_HDR_MAGIC, TRACE_FORMAT_VERSION,
+	         TRACE_HDR_SOURCE, source);
+	return (trace_wline(w));
+}
+
+/*
+ * Create @path ("-" is standard output; a name ending in .zst is
+ * compressed, with a checksum) and write the header naming @source (one
+ * line of text, may be empty).  Returns the writer, or NULL with @err
+ * filled.  Nothing is durable until trace_finish().
+ */
+struct trace_writer *
+trace_create(const char *path, const char *source, char err[TRACE_ERR_MAX])
+{
+	struct trace_writer *w = calloc(1, sizeof(*w));
+	bool std = strcmp(path, "-") == 0;
+
+	if (w == NULL || (w->path = strdup(std ? "<stdout>" : path)) == NULL) {
+		snprintf(err, TRACE_ERR_MAX, "%s: out of memory", path);
+		free(w);
+		return (NULL);
+	}
+	if (trace_writer_start(w, path, source) != 0) {
+		trace_finish(w, err);
+		return (NULL);
+	}
+	return (w);
+}
+
+/*
+ * Append @ev as its canonical line.  An event the reader would reject is
+ * not written: the writer fails instead.  Returns 0, or -1 once the
+ * writer failed (trace_finish() then says why).
+ */
+int
+trace_write(struct trace_writer *w, const struct trace_event *ev)
+{
+	struct trace_event back;
+
+	if (w->failed)
+		return (-1);
+	trace_format(ev, w->line, sizeof(w->line) - 1);
+	if (trace_parse_line(w->line, w->lineno + 1, w->path, &back, w->err) != 0) {
+		w->failed = true;
+		return (-1);
+	}
+	return (trace_wline(w));
+}
+
+/* Append "# @text" (one line, no line break in @text).  Returns 0 or -1. */
+int
+trace_comment(struct trace_writer *w, const char *text)
+{
+	if (w->failed || trace_wcheck(w, "comment", text, 2) != 0)
+		return (-1);
+	snprintf(w->line, sizeof(w->line), "# %s", text);
+	return (trace_wline(w));
+}
+
+/*
+ * End the last zstd frame, flush and close the file, free @w.  Returns 0,
+ * or -1 with @err (may be NULL) filled by the first error the writer met.
+ */
+int
+trace_finish(struct trace_writer *w, char err[TRACE_ERR_MAX])
+{
+	int rc;
+
+	if (!w->failed && w->cctx != NULL)
+		trace_zpush(w, NULL, 0, ZSTD_e_end);
+	if (w->fp != NULL && fflush(w->fp) != 0)
+		trace_wfail(w, 0, "write error: %s", strerror(errno));
+	if (w->fp != NULL && w->own_fp && fclose(w->fp) != 0)
+		trace_wfail(w, 0, "write error: %s", strerror(errno));
+	rc = w->failed ? -1 : 0;
+	if (rc != 0 && err != NULL)
+		snprintf(err, TRACE_ERR_MAX, "%s", w->err);
+	ZSTD_freeCCtx(w->cctx);
+	free(w->path);
+	free(w);
+	return (rc);
+}

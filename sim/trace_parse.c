@@ -1,0 +1,779 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * trace_parse.c - one trace event line to a struct trace_event and back
+ * (traces/FORMAT.md, "Event lines").
+ *
+ * Everything is a table.  trace_keys[] says how each key's value is
+ * spelled (trace_vparse[], trace_vformat[]) and which values are in
+ * range; trace_ops[] which keys each op requires and which must be
+ * page-aligned; trace_conds[] the keys that one key's value brings in
+ * (owner for kind=guest, file/offset and hpa/ma for the mmap backings);
+ * trace_checks[] the rules that span keys.  A line is parsed into an
+ * array of values indexed by key, v[], and only then assembled into the
+ * event; trace_format() extracts the same array and prints it in key
+ * order, which is the canonical order.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/trace.h"
+
+#define TRACE_VA_LIMIT  (1ull << 48) /* 4-level paging: 48 address bits */
+#define TRACE_PAGE_MASK (PMAP_PAGE_SIZE - 1)
+#define TRACE_NCPU      64
+#define TRACE_QUOTE_MAX 64 /* bytes of a bad token quoted in a message */
+#define TRACE_WHY_MAX   384
+
+/* The keys, in canonical order: trace_format() prints them so. */
+enum trace_key {
+	K_VM,
+	K_CHILD,
+	K_KIND,
+	K_OWNER,
+	K_TID,
+	K_CPU,
+	K_VA,
+	K_LEN,
+	K_PROT,
+	K_ACCESS,
+	K_MODE,
+	K_SHARE,
+	K_BACKING,
+	K_FILE,
+	K_OFFSET,
+	K_HPA,
+	K_MA,
+	K_ADVICE,
+	K_PAGES,
+	K_COUNT,
+};
+
+#define KB(k)  (1u << (k))
+#define VA_LEN (KB(K_VM) | KB(K_VA) | KB(K_LEN))
+
+enum trace_vtype {
+	TV_HEX,  /* 0x then hex digits, 64 bits */
+	TV_DEC,  /* decimal digits, at most the key's limit */
+	TV_PROT, /* [r-][w-][x-] */
+	TV_NAME, /* one of the key's names[] */
+};
+
+struct trace_name {
+	const char *name;
+	uint64_t val;
+};
+
+struct trace_key_desc {
+	const char *name;
+	enum trace_vtype type;
+	uint64_t limit;                 /* TV_DEC: the field's largest value; more overflows */
+	uint64_t min, max;              /* the accepted range */
+	const struct trace_name *names; /* TV_NAME: NULL-terminated */
+};
+
+struct trace_op_desc {
+	const char *name;
+	uint32_t required; /* keys every line of this op has */
+	uint32_t cond;     /* keys trace_conds[] requires or forbids */
+	uint32_t aligned;  /* keys that must be multiples of 4096 */
+	bool prot_none;    /* prot=--- is allowed */
+};
+
+/* For @op, key @sel having value @val requires @keys; any other value forbids them. */
+struct trace_cond {
+	enum trace_op op;
+	enum trace_key sel;
+	uint64_t val;
+	uint32_t keys;
+};
+
+/* One line being parsed: the op, the values by key, the keys seen. */
+struct trace_parse {
+	enum trace_op op;
+	const struct trace_op_desc *od;
+	uint64_t v[K_COUNT];
+	uint32_t seen;
+	char why[TRACE_WHY_MAX];
+};
+
+/* Appends to a caller's buffer, truncating; buf is always terminated. */
+struct trace_out {
+	char *buf;
+	size_t len, pos;
+};
+
+static const struct trace_name trace_kind_names[] = {
+	{ "process", TRACE_VM_PROCESS },
+	{ "guest", TRACE_VM_GUEST },
+	{ NULL, 0 },
+};
+
+static const struct trace_name trace_access_names[] = {
+	{ "r", VM_PROT_READ },
+	{ "w", VM_PROT_WRITE },
+	{ "x", VM_PROT_EXECUTE },
+	{ NULL, 0 },
+};
+
+static const struct trace_name trace_mode_names[] = {
+	{ "user", 1 },
+	{ "kernel", 0 },
+	{ NULL, 0 },
+};
+
+static const struct trace_name trace_share_names[] = {
+	{ "private", 0 },
+	{ "shared", 1 },
+	{ NULL, 0 },
+};
+
+static const struct trace_name trace_backing_names[] = {
+	{ "anon", TRACE_BACKING_ANON },
+	{ "file", TRACE_BACKING_FILE },
+	{ "device", TRACE_BACKING_DEVICE },
+	{ NULL, 0 },
+};
+
+static const struct trace_name trace_ma_names[] = {
+	{ "UC", PMAP_MA_UC }, { "WC", PMAP_MA_WC }, { "WT", PMAP_MA_WT },
+	{ "WP", PMAP_MA_WP }, { "WB", PMAP_MA_WB }, { "UC-", PMAP_MA_UC_MINUS },
+	{ NULL, 0 },
+};
+
+static const struct trace_name trace_advice_names[] = {
+	{ "dontneed", TRACE_ADVICE_DONTNEED },
+	{ NULL, 0 },
+};
+
+/* The key's name, how its value is spelled, the field's limit, the accepted range, names. */
+static const struct trace_key_desc trace_keys[K_COUNT] = {
+	[K_VM] = { "vm", TV_DEC, UINT32_MAX, 1, UINT32_MAX, NULL },
+	[K_CHILD] = { "child", TV_DEC, UINT32_MAX, 1, UINT32_MAX, NULL },
+	[K_KIND] = { "kind", TV_NAME, 0, 0, UINT64_MAX, trace_kind_names },
+	[K_OWNER] = { "owner", TV_DEC, UINT32_MAX, 1, UINT32_MAX, NULL },
+	[K_TID] = { "tid", TV_DEC, UINT32_MAX, 1, UINT32_MAX, NULL },
+	[K_CPU] = { "cpu", TV_DEC, UINT32_MAX, 0, TRACE_NCPU - 1, NULL },
+	[K_VA] = { "va", TV_HEX, UINT64_MAX, 0, UINT64_MAX, NULL },
+	[K_LEN] = { "len", TV_HEX, UINT64_MAX, 1, UINT64_MAX, NULL },
+	[K_PROT] = { "prot", TV_PROT, 0, 0, UINT64_MAX, NULL },
+	[K_ACCESS] = { "access", TV_NAME, 0, 0, UINT64_MAX, trace_access_names },
+	[K_MODE] = { "mode", TV_NAME, 0, 0, UINT64_MAX, trace_mode_names },
+	[K_SHARE] = { "share", TV_NAME, 0, 0, UINT64_MAX, trace_share_names },
+	[K_BACKING] = { "backing", TV_NAME, 0, 0, UINT64_MAX, trace_backing_names },
+	[K_FILE] = { "file", TV_DEC, UINT64_MAX, 0, UINT64_MAX, NULL },
+	[K_OFFSET] = { "offset", TV_HEX, UINT64_MAX, 0, UINT64_MAX, NULL },
+	[K_HPA] = { "hpa", TV_HEX, UINT64_MAX, 0, UINT64_MAX, NULL },
+	[K_MA] = { "ma", TV_NAME, 0, 0, UINT64_MAX, trace_ma_names },
+	[K_ADVICE] = { "advice", TV_NAME, 0, 0, UINT64_MAX, trace_advice_names },
+	[K_PAGES] = { "pages", TV_DEC, UINT64_MAX, 1, UINT64_MAX, NULL },
+};
+
+static const struct trace_op_desc trace_ops[TRACE_OP_COUNT] = {
+	[TRACE_VMSPACE_CREATE] = { "vmspace_create", KB(K_VM) | KB(K_KIND), KB(K_OWNER), 0, false },
+	[TRACE_VMSPACE_DESTROY] = { "vmspace_destroy", KB(K_VM), 0, 0, false },
+	[TRACE_FORK] = { "fork", KB(K_VM) | KB(K_CHILD), 0, 0, false },
+	[TRACE_EXEC] = { "exec", KB(K_VM), 0, 0, false },
+	[TRACE_EXIT] = { "exit", KB(K_VM), 0, 0, false },
+	[TRACE_MMAP] = { "mmap", VA_LEN | KB(K_PROT) | KB(K_SHARE) | KB(K_BACKING),
+	                 KB(K_FILE) | KB(K_OFFSET) | KB(K_HPA) | KB(K_MA),
+	                 KB(K_VA) | KB(K_LEN) | KB(K_OFFSET) | KB(K_HPA), false },
+	[TRACE_MPROTECT] = { "mprotect", VA_LEN | KB(K_PROT), 0, KB(K_VA) | KB(K_LEN), true },
+	[TRACE_MUNMAP] = { "munmap", VA_LEN, 0, KB(K_VA) | KB(K_LEN), false },
+	[TRACE_MADVISE] = { "madvise", VA_LEN | KB(K_ADVICE), 0, KB(K_VA) | KB(K_LEN), false },
+	[TRACE_WIRE] = { "wire", VA_LEN, 0, KB(K_VA) | KB(K_LEN), false },
+	[TRACE_UNWIRE] = { "unwire", VA_LEN, 0, KB(K_VA) | KB(K_LEN), false },
+	[TRACE_FAULT] = { "fault",
+	                  KB(K_VM) | KB(K_TID) | KB(K_CPU) | KB(K_VA) | KB(K_ACCESS) | KB(K_MODE),
+	                  0, 0, false },
+	[TRACE_COPYIN] = { "copyin", VA_LEN | KB(K_CPU), 0, 0, false },
+	[TRACE_COPYOUT] = { "copyout", VA_LEN | KB(K_CPU), 0, 0, false },
+	[TRACE_PAGEOUT] = { "pageout", KB(K_PAGES), 0, 0, false },
+	[TRACE_CHECK] = { "check", 0, 0, 0, false },
+	[TRACE_SCHED] = { "sched", KB(K_TID) | KB(K_CPU), 0, 0, false },
+};
+
+static const struct trace_cond trace_conds[] = {
+	{ TRACE_VMSPACE_CREATE, K_KIND, TRACE_VM_GUEST, KB(K_OWNER) },
+	{ TRACE_MMAP, K_BACKING, TRACE_BACKING_FILE, KB(K_FILE) | KB(K_OFFSET) },
+	{ TRACE_MMAP, K_BACKING, TRACE_BACKING_DEVICE, KB(K_HPA) | KB(K_MA) },
+};
+
+#define NCONDS (sizeof(trace_conds) / sizeof(trace_conds[0]))
+
+static int
+qlen(size_t n)
+{
+	return ((int)(n < TRACE_QUOTE_MAX ? n : TRACE_QUOTE_MAX));
+}
+
+/* Sets the reason a line is rejected; returns -1. */
+static int __attribute__((format(printf, 2, 3)))
+trace_why(struct trace_parse *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->why, sizeof(p->why), fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+/* Rejects the value @s (@n bytes) of key @k: "key=value: reason"; returns -1. */
+static int __attribute__((format(printf, 5, 6)))
+trace_bad(struct trace_parse *p, enum trace_key k, const char *s, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	int used;
+
+	used = snprintf(p->why, sizeof(p->why), "%s=%.*s: ", trace_keys[k].name, qlen(n), s);
+	va_start(ap, fmt);
+	vsnprintf(p->why + used, sizeof(p->why) - (size_t)used, fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+trace_out(struct trace_out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->pos + 1 >= o->len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->pos += (size_t)n < o->len - o->pos ? (size_t)n : o->len - o->pos - 1;
+}
+
+static bool
+trace_isblank(char c)
+{
+	return (c == ' ' || c == '\t');
+}
+
+static const char *
+trace_skip_blanks(const char *s)
+{
+	while (trace_isblank(*s))
+		s++;
+	return (s);
+}
+
+static size_t
+trace_token_len(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n] != '\0' && !trace_isblank(s[n]))
+		n++;
+	return (n);
+}
+
+static bool
+trace_token_is(const char *s, size_t n, const char *name)
+{
+	return (strlen(name) == n && memcmp(s, name, n) == 0);
+}
+
+static int
+trace_hexdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/* Value parsers: store the value of key @k spelled @s (@n > 0 bytes) in p->v[k]. */
+
+static int
+trace_parse_hex(struct trace_parse *p, enum trace_key k, const char *s, size_t n)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n < 2 || s[0] != '0' || s[1] != 'x')
+		return (trace_bad(p, k, s, n, "missing 0x prefix"));
+	for (i = 2; i < n; i++)
+		if (trace_hexdigit(s[i]) < 0)
+			break;
+	if (n == 2 || i < n)
+		return (trace_bad(p, k, s, n, "bad hex number"));
+	for (i = 2; i < n; i++) {
+		if (v > UINT64_MAX >> 4)
+			return (trace_bad(p, k, s, n, "hex overflow (more than 64 bits)"));
+		v = v << 4 | (uint64_t)trace_hexdigit(s[i]);
+	}
+	p->v[k] = v;
+	return (0);
+}
+
+static int
+trace_parse_dec(struct trace_parse *p, enum trace_key k, const char *s, size_t n)
+{
+	uint64_t v = 0, d, limit = trace_keys[k].limit;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return (trace_bad(p, k, s, n, "bad decimal number"));
+	for (i = 0; i < n; i++) {
+		d = (uint64_t)(s[i] - '0');
+		if (v > (limit - d) / 10)
+			return (trace_bad(p, k, s, n, "decimal overflow (max %" PRIu64 ")", limit));
+		v = v * 10 + d;
+	}
+	p->v[k] = v;
+	return (0);
+}
+
+/* prot: position i is the letter "rwx"[i] (that right) or '-' (not). */
+static const char trace_prot_letters[3] = { 'r', 'w', 'x' };
+static const vm_prot_t trace_prot_bits[3] = { VM_PROT_READ, VM_PROT_WRITE, VM_PROT_EXECUTE };
+
+static int
+trace_parse_prot(struct trace_parse *p, enum trace_key k, const char *s, size_t n)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; n == 3 && i < 3; i++) {
+		if (s[i] == trace_prot_letters[i])
+			v |= trace_prot_bits[i];
+		else if (s[i] != '-')
+			break;
+	}
+	if (n != 3 || i < 3)
+		return (trace_bad(p, k, s, n, "bad prot (expected [r-][w-][x-], e.g. r-x)"));
+	p->v[k] = v;
+	return (0);
+}
+
+/* "a, b or c" from a names table. */
+static void
+trace_name_list(const struct trace_name *names, char *buf, size_t len)
+{
+	struct trace_out o = { buf, len, 0 };
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; names[i].name != NULL; i++) {
+		if (i > 0)
+			trace_out(&o, "%s", names[i + 1].name == NULL ? " or " : ", ");
+		trace_out(&o, "%s", names[i].name);
+	}
+}
+
+static int
+trace_parse_name(struct trace_parse *p, enum trace_key k, const char *s, size_t n)
+{
+	const struct trace_name *nm;
+	char list[128];
+
+	for (nm = trace_keys[k].names; nm->name != NULL; nm++) {
+		if (trace_token_is(s, n, nm->name)) {
+			p->v[k] = nm->val;
+			return (0);
+		}
+	}
+	trace_name_list(trace_keys[k].names, list, sizeof(list));
+	return (trace_bad(p, k, s, n, "expected %s", list));
+}
+
+typedef int trace_vparse_fn(struct trace_parse *, enum trace_key, const char *, size_t);
+
+static trace_vparse_fn *const trace_vparse[] = {
+	[TV_HEX] = trace_parse_hex,
+	[TV_DEC] = trace_parse_dec,
+	[TV_PROT] = trace_parse_prot,
+	[TV_NAME] = trace_parse_name,
+};
+
+/* Value formatters: the canonical spelling of @v for key @k. */
+
+static void
+trace_format_hex(struct trace_out *o, enum trace_key k, uint64_t v)
+{
+	trace_out(o, "0x%" PRIx64, v);
+}
+
+static void
+trace_format_dec(struct trace_out *o, enum trace_key k, uint64_t v)
+{
+	trace_out(o, "%" PRIu64, v);
+}
+
+static void
+trace_format_prot(struct trace_out *o, enum trace_key k, uint64_t v)
+{
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		trace_out(o, "%c", (v & trace_prot_bits[i]) ? trace_prot_letters[i] : '-');
+}
+
+/* The name of value @v of key @k, or "?" when it has none. */
+static const char *
+trace_name_of(enum trace_key k, uint64_t v)
+{
+	const struct trace_name *nm;
+
+	for (nm = trace_keys[k].names; nm->name != NULL; nm++)
+		if (nm->val == v)
+			return (nm->name);
+	return ("?");
+}
+
+static void
+trace_format_name(struct trace_out *o, enum trace_key k, uint64_t v)
+{
+	trace_out(o, "%s", trace_name_of(k, v));
+}
+
+typedef void trace_vformat_fn(struct trace_out *, enum trace_key, uint64_t);
+
+static trace_vformat_fn *const trace_vformat[] = {
+	[TV_HEX] = trace_format_hex,
+	[TV_DEC] = trace_format_dec,
+	[TV_PROT] = trace_format_prot,
+	[TV_NAME] = trace_format_name,
+};
+
+/* The keys a line of @op with values @v has: required plus those its conds bring in. */
+static uint32_t
+trace_keys_needed(enum trace_op op, const uint64_t *v)
+{
+	uint32_t keys = trace_ops[op].required;
+	size_t i;
+
+	for (i = 0; i < NCONDS; i++)
+		if (trace_conds[i].op == op && v[trace_conds[i].sel] == trace_conds[i].val)
+			keys |= trace_conds[i].keys;
+	return (keys);
+}
+
+static int
+trace_key_lookup(const char *s, size_t n)
+{
+	int k;
+
+	for (k = 0; k < K_COUNT; k++)
+		if (trace_token_is(s, n, trace_keys[k].name))
+			return (k);
+	return (-1);
+}
+
+static int
+trace_parse_value(struct trace_parse *p, enum trace_key k, const char *s, size_t n)
+{
+	const struct trace_key_desc *kd = &trace_keys[k];
+
+	if (trace_vparse[kd->type](p, k, s, n) != 0)
+		return (-1);
+	if (p->v[k] < kd->min)
+		return (trace_bad(p, k, s, n, "must be >= %" PRIu64, kd->min));
+	if (p->v[k] > kd->max)
+		return (trace_bad(p, k, s, n, "must be < %" PRIu64, kd->max + 1));
+	return (0);
+}
+
+/* One key=value token @s of @n bytes. */
+static int
+trace_parse_token(struct trace_parse *p, const char *s, size_t n)
+{
+	const char *eq = memchr(s, '=', n);
+	size_t klen;
+	int k;
+
+	if (eq == NULL || eq == s)
+		return (trace_why(p, "expected key=value, got \"%.*s\"", qlen(n), s));
+	klen = (size_t)(eq - s);
+	k = trace_key_lookup(s, klen);
+	if (k < 0)
+		return (trace_why(p, "unknown key \"%.*s\"", qlen(klen), s));
+	if (!((p->od->required | p->od->cond) & KB(k)))
+		return (
+		    trace_why(p, "key \"%s\" not allowed for %s", trace_keys[k].name, p->od->name));
+	if (p->seen & KB(k))
+		return (trace_why(p, "duplicate key \"%s\"", trace_keys[k].name));
+	p->seen |= KB(k);
+	if (klen + 1 == n)
+		return (trace_why(p, "empty value for key \"%s\"", trace_keys[k].name));
+	return (trace_parse_value(p, (enum trace_key)k, eq + 1, n - klen - 1));
+}
+
+static int
+trace_parse_op(struct trace_parse *p, const char *s, size_t n)
+{
+	int op;
+
+	for (op = 0; op < TRACE_OP_COUNT; op++) {
+		if (trace_token_is(s, n, trace_ops[op].name)) {
+			p->op = (enum trace_op)op;
+			p->od = &trace_ops[op];
+			return (0);
+		}
+	}
+	return (trace_why(p, "unknown op \"%.*s\"", qlen(n), s));
+}
+
+/* Splits @line into the op and its key=value tokens, up to a " # comment". */
+static int
+trace_parse_tokens(struct trace_parse *p, const char *line)
+{
+	const char *s = trace_skip_blanks(line);
+	size_t n;
+
+	if (strnlen(line, TRACE_LINE_MAX + 1) > TRACE_LINE_MAX)
+		return (trace_why(p, "line too long (more than %d bytes)", TRACE_LINE_MAX));
+	if (*s == '\0' || *s == '#')
+		return (trace_why(p, "no event (blank or comment line)"));
+	n = trace_token_len(s);
+	if (trace_parse_op(p, s, n) != 0)
+		return (-1);
+	for (s = trace_skip_blanks(s + n); *s != '\0' && *s != '#'; s = trace_skip_blanks(s + n)) {
+		n = trace_token_len(s);
+		if (trace_parse_token(p, s, n) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* Checks across keys, run in this order once every token parsed. */
+
+static int
+trace_check_missing(struct trace_parse *p)
+{
+	uint32_t missing = p->od->required & ~p->seen;
+	int k;
+
+	for (k = 0; k < K_COUNT; k++)
+		if (missing & KB(k))
+			return (trace_why(p, "missing key \"%s\" for %s", trace_keys[k].name,
+			                  p->od->name));
+	return (0);
+}
+
+/* Key @k of cond @c: required when the selector has the cond's value, else forbidden. */
+static int
+trace_check_cond_key(struct trace_parse *p, const struct trace_cond *c, enum trace_key k)
+{
+	bool want = p->v[c->sel] == c->val, have = (p->seen & KB(k)) != 0;
+	const char *sel = trace_keys[c->sel].name, *val = trace_name_of(c->sel, p->v[c->sel]);
+
+	if (want && !have)
+		return (trace_why(p, "missing key \"%s\" for %s with %s=%s", trace_keys[k].name,
+		                  p->od->name, sel, val));
+	if (!want && have)
+		return (trace_why(p, "key \"%s\" not allowed for %s with %s=%s", trace_keys[k].name,
+		                  p->od->name, sel, val));
+	return (0);
+}
+
+static int
+trace_check_cond(struct trace_parse *p)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < NCONDS; i++) {
+		if (trace_conds[i].op != p->op)
+			continue;
+		for (k = 0; k < K_COUNT; k++)
+			if ((trace_conds[i].keys & KB(k)) &&
+			    trace_check_cond_key(p, &trace_conds[i], (enum trace_key)k) != 0)
+				return (-1);
+	}
+	return (0);
+}
+
+static int
+trace_check_align(struct trace_parse *p)
+{
+	uint32_t keys = p->od->aligned & p->seen;
+	int k;
+
+	for (k = 0; k < K_COUNT; k++)
+		if ((keys & KB(k)) && (p->v[k] & TRACE_PAGE_MASK) != 0)
+			return (trace_why(p, "%s=0x%" PRIx64 ": not page-aligned (%lu)",
+			                  trace_keys[k].name, p->v[k], PMAP_PAGE_SIZE));
+	return (0);
+}
+
+/* [va, va+len) must fit below 2^48; a fault's va likewise. */
+static int
+trace_check_range(struct trace_parse *p)
+{
+	uint64_t va = p->v[K_VA], len = p->v[K_LEN], end = va + len;
+
+	if (!(p->seen & KB(K_VA)))
+		return (0);
+	if (!(p->seen & KB(K_LEN))) {
+		if (va >= TRACE_VA_LIMIT)
+			return (trace_why(p, "va=0x%" PRIx64 ": beyond 2^48 (0x%llx)", va,
+			                  TRACE_VA_LIMIT));
+		return (0);
+	}
+	if (end < va)
+		return (trace_why(
+		    p, "va+len overflows 64 bits (va=0x%" PRIx64 " len=0x%" PRIx64 ")", va, len));
+	if (end > TRACE_VA_LIMIT)
+		return (trace_why(p, "va+len=0x%" PRIx64 ": beyond 2^48 (0x%llx)", end,
+		                  TRACE_VA_LIMIT));
+	return (0);
+}
+
+static int
+trace_check_child(struct trace_parse *p)
+{
+	if ((p->seen & KB(K_CHILD)) && p->v[K_CHILD] == p->v[K_VM])
+		return (trace_why(p, "child=%" PRIu64 ": same as vm", p->v[K_CHILD]));
+	return (0);
+}
+
+static int
+trace_check_prot(struct trace_parse *p)
+{
+	if ((p->seen & KB(K_PROT)) && p->v[K_PROT] == VM_PROT_NONE && !p->od->prot_none)
+		return (trace_why(p, "prot=---: allowed only for mprotect"));
+	return (0);
+}
+
+static int (*const trace_checks[])(struct trace_parse *) = {
+	trace_check_missing, trace_check_cond,  trace_check_align,
+	trace_check_range,   trace_check_child, trace_check_prot,
+};
+
+static int
+trace_run_checks(struct trace_parse *p)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(trace_checks) / sizeof(trace_checks[0]); i++)
+		if (trace_checks[i](p) != 0)
+			return (-1);
+	return (0);
+}
+
+/* v[] to the event; keys a line does not have are 0 in v[] and in the event. */
+static void
+trace_assemble(const uint64_t *v, struct trace_event *ev)
+{
+	ev->vm = (uint32_t)v[K_VM];
+	ev->child = (uint32_t)v[K_CHILD];
+	ev->kind = (enum trace_vm_kind)v[K_KIND];
+	ev->owner = (uint32_t)v[K_OWNER];
+	ev->tid = (uint32_t)v[K_TID];
+	ev->cpu = (uint32_t)v[K_CPU];
+	ev->va = v[K_VA];
+	ev->len = v[K_LEN];
+	ev->prot = (vm_prot_t)(v[K_PROT] | v[K_ACCESS]); /* a line has one of the two */
+	ev->user = v[K_MODE] != 0;
+	ev->shared = v[K_SHARE] != 0;
+	ev->backing = (enum trace_backing)v[K_BACKING];
+	ev->file = v[K_FILE];
+	ev->offset = v[K_OFFSET];
+	ev->hpa = v[K_HPA];
+	ev->memattr = (enum pmap_memattr)v[K_MA];
+	ev->advice = (enum trace_advice)v[K_ADVICE];
+	ev->pages = v[K_PAGES];
+}
+
+/* The event to v[]: the inverse of trace_assemble(). */
+static void
+trace_extract(const struct trace_event *ev, uint64_t *v)
+{
+	v[K_VM] = ev->vm;
+	v[K_CHILD] = ev->child;
+	v[K_KIND] = ev->kind;
+	v[K_OWNER] = ev->owner;
+	v[K_TID] = ev->tid;
+	v[K_CPU] = ev->cpu;
+	v[K_VA] = ev->va;
+	v[K_LEN] = ev->len;
+	v[K_PROT] = ev->prot;
+	v[K_ACCESS] = ev->prot;
+	v[K_MODE] = ev->user;
+	v[K_SHARE] = ev->shared;
+	v[K_BACKING] = ev->backing;
+	v[K_FILE] = ev->file;
+	v[K_OFFSET] = ev->offset;
+	v[K_HPA] = ev->hpa;
+	v[K_MA] = ev->memattr;
+	v[K_ADVICE] = ev->advice;
+	v[K_PAGES] = ev->pages;
+}
+
+/*
+ * Parse @line (one event, no newline) as line @lineno of @path.  On
+ * success @ev is the event, every field the op has no key for zero, and
+ * ev->line = @lineno; returns 0.  Otherwise fills @err with
+ * "PATH:LINENO: reason" and returns -1.  Blank and comment lines are
+ * errors here: the reader skips them before calling this.
+ */
+int
+trace_parse_line(const char *line, uint64_t lineno, const char *path, struct trace_event *ev,
+                 char err[TRACE_ERR_MAX])
+{
+	struct trace_parse p;
+
+	memset(ev, 0, sizeof(*ev));
+	memset(&p, 0, sizeof(p));
+	if (trace_parse_tokens(&p, line) != 0 || trace_run_checks(&p) != 0) {
+		snprintf(err, TRACE_ERR_MAX, "%s:%" PRIu64 ": %s", path, lineno, p.why);
+		return (-1);
+	}
+	ev->op = p.op;
+	trace_assemble(p.v, ev);
+	ev->line = lineno;
+	return (0);
+}
+
+/*
+ * The canonical line for @ev in @buf (@len bytes, truncated to fit,
+ * always terminated when @len > 0): the op, then its keys in the order
+ * of traces/FORMAT.md, single spaces, no comment.  A line is at most a
+ * few hundred bytes; TRACE_LINE_MAX + 1 always suffices.  An out-of-range
+ * value prints as "?", which the parser rejects.  Returns @buf.
+ */
+const char *
+trace_format(const struct trace_event *ev, char *buf, size_t len)
+{
+	struct trace_out o = { buf, len, 0 };
+	uint64_t v[K_COUNT];
+	uint32_t keys;
+	int k;
+
+	if (len == 0)
+		return (buf);
+	buf[0] = '\0';
+	trace_out(&o, "%s", trace_op_name(ev->op));
+	if ((unsigned)ev->op >= TRACE_OP_COUNT)
+		return (buf);
+	trace_extract(ev, v);
+	keys = trace_keys_needed(ev->op, v);
+	for (k = 0; k < K_COUNT; k++) {
+		if (!(keys & KB(k)))
+			continue;
+		trace_out(&o, " %s=", trace_keys[k].name);
+		trace_vformat[trace_keys[k].type](&o, (enum trace_key)k, v[k]);
+	}
+	return (buf);
+}
+
+/* The op's name in a trace ("vmspace_create", ...), or "?" out of range. */
+const char *
+trace_op_name(enum trace_op op)
+{
+	if ((unsigned)op >= TRACE_OP_COUNT)
+		return ("?");
+	return (trace_ops[op].name);
+}

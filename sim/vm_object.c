@@ -1,0 +1,283 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * vm_object.c - VM objects: anonymous (with shadow chains), file, device;
+ * their resident pages; and the swap store that keeps a page's contents
+ * while it is paged out (anonymous pages) or written back (file pages).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/vm.h"
+
+/* Key of (object, page index) in the page and swap maps. */
+static uint64_t
+sim_page_key(const struct sim_obj *o, uint64_t pindex)
+{
+	return (o->id << 36) | pindex;
+}
+
+struct sim_obj *
+sim_obj_new(struct sim *s, enum sim_obj_type type)
+{
+	struct sim_obj *o = calloc(1, sizeof(*o));
+
+	if (o == NULL)
+		return NULL;
+	o->id = ++s->next_obj_id;
+	o->type = type;
+	o->refs = 1;
+	o->memattr = PMAP_MA_WB;
+	return o;
+}
+
+void
+sim_obj_ref(struct sim_obj *o)
+{
+	o->refs++;
+}
+
+struct sim_swap_keys {
+	uint64_t id;
+	uint64_t *keys;
+	size_t n;
+};
+
+static void
+sim_obj_swap_key(uint64_t key, void *val, void *arg)
+{
+	struct sim_swap_keys *k = arg;
+
+	if ((key >> 36) == k->id)
+		k->keys[k->n++] = key;
+}
+
+/* Drop the object's saved pages from the swap store. */
+static void
+sim_obj_drop_swap(struct sim *s, struct sim_obj *o)
+{
+	struct sim_swap_keys k = { o->id, calloc(o->swapped, sizeof(uint64_t)), 0 };
+	size_t i;
+
+	if (k.keys == NULL) {
+		sim_fail(s, "out of host memory dropping swap of object %lu", o->id);
+		return;
+	}
+	sim_hash_each(&s->swap, sim_obj_swap_key, &k);
+	for (i = 0; i < k.n; i++)
+		free(sim_hash_del(&s->swap, k.keys[i]));
+	free(k.keys);
+	o->swapped = 0;
+}
+
+/* The object's last reference went: its pages, its swap, its backing. */
+static void
+sim_obj_destroy(struct sim *s, struct sim_obj *o)
+{
+	struct sim_obj *backing = o->backing;
+
+	while (o->pages != NULL)
+		sim_obj_free_page(s, o->pages);
+	if (o->swapped != 0)
+		sim_obj_drop_swap(s, o);
+	free(o);
+	if (backing != NULL)
+		sim_obj_unref(s, backing);
+}
+
+void
+sim_obj_unref(struct sim *s, struct sim_obj *o)
+{
+	if (--o->refs == 0)
+		sim_obj_destroy(s, o);
+}
+
+/* The object of file @file, made on first use; the file table holds it. */
+struct sim_obj *
+sim_file_obj(struct sim *s, uint64_t file)
+{
+	struct sim_obj *o = sim_hash_get(&s->files, file);
+
+	if (o != NULL)
+		return o;
+	o = sim_obj_new(s, SIM_OBJ_FILE);
+	if (o == NULL)
+		return NULL;
+	o->file = file;
+	if (!sim_hash_put(&s->files, file, o)) {
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+bool
+sim_obj_in_swap(struct sim *s, const struct sim_obj *o, uint64_t pindex)
+{
+	return sim_hash_get(&s->swap, sim_page_key(o, pindex)) != NULL;
+}
+
+struct sim_page *
+sim_obj_page(struct sim *s, const struct sim_obj *o, uint64_t pindex)
+{
+	return sim_hash_get(&s->pages, sim_page_key(o, pindex));
+}
+
+/*
+ * Find page @pindex of @top, looking down the shadow chain.  Stores in
+ * *where and *where_pindex the object that holds it, or that would page it
+ * in (one with it in swap, else the bottom object), and its index there.
+ */
+struct sim_page *
+sim_obj_lookup(struct sim *s, struct sim_obj *top, uint64_t pindex, struct sim_obj **where,
+               uint64_t *where_pindex)
+{
+	struct sim_obj *o = top;
+	struct sim_page *pg;
+
+	for (;;) {
+		*where = o;
+		*where_pindex = pindex;
+		if ((pg = sim_obj_page(s, o, pindex)) != NULL)
+			return pg;
+		if (sim_obj_in_swap(s, o, pindex) || o->backing == NULL)
+			return NULL;
+		pindex += o->backing_pindex;
+		o = o->backing;
+	}
+}
+
+void *
+sim_page_data(struct sim *s, const struct sim_page *pg)
+{
+	return sim_phys_ptr(s->sp, pg->md.hpa);
+}
+
+/* Word @word of page @pindex of file @file: what the disk holds. */
+uint64_t
+sim_file_word(uint64_t file, uint64_t pindex, unsigned word)
+{
+	uint64_t x = (file << 40) ^ (pindex << 9) ^ word ^ 0x9e3779b97f4a7c15ul;
+
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ul;
+	return x ^ (x >> 29);
+}
+
+/* Make a frame page @pindex of @o (contents are the caller's). */
+static struct sim_page *
+sim_obj_insert_new(struct sim *s, struct sim_obj *o, uint64_t pindex)
+{
+	uint64_t hpa = sim_frame_alloc(s);
+	struct sim_page *pg;
+
+	if (hpa == 0)
+		return NULL;
+	pg = sim_phys_page(s->sp, hpa);
+	if (!sim_hash_put(&s->pages, sim_page_key(o, pindex), pg)) {
+		sim_phys_free(s->sp, hpa);
+		sim_fail(s, "out of host memory for the page map");
+		return NULL;
+	}
+	pg->obj = o;
+	pg->pindex = pindex;
+	pg->dirty_truth = false;
+	pg->ref_truth = false;
+	pg->md.flags = 0;
+	pg->obj_prev = NULL;
+	pg->obj_next = o->pages;
+	if (o->pages != NULL)
+		o->pages->obj_prev = pg;
+	o->pages = pg;
+	o->resident++;
+	sim_clock_insert(s, pg);
+	if (++s->resident > s->stats.peak_resident_pages)
+		s->stats.peak_resident_pages = s->resident;
+	return pg;
+}
+
+/*
+ * Bring page @pindex of @o in: from the swap store if it was saved, else
+ * zero (anonymous) or the file's contents.  NULL when memory is full
+ * (s->fatal says so).
+ */
+struct sim_page *
+sim_obj_page_in(struct sim *s, struct sim_obj *o, uint64_t pindex)
+{
+	struct sim_page *pg = sim_obj_insert_new(s, o, pindex);
+	uint64_t *data, *saved;
+	unsigned i;
+
+	if (pg == NULL)
+		return NULL;
+	data = sim_page_data(s, pg);
+	/* The saved copy stays: a clean page may be dropped again unsaved. */
+	saved = sim_hash_get(&s->swap, sim_page_key(o, pindex));
+	if (saved != NULL) {
+		memcpy(data, saved, PMAP_PAGE_SIZE);
+		s->stats.swap_ins++;
+	} else if (o->type == SIM_OBJ_FILE) {
+		for (i = 0; i < PMAP_PAGE_SIZE / 8; i++)
+			data[i] = sim_file_word(o->file, pindex, i);
+		s->stats.file_reads++;
+	} else {
+		s->stats.zero_fills++; /* the allocator zeroed it */
+	}
+	return pg;
+}
+
+/* A copy of @from as page @pindex of @o (copy-on-write). */
+struct sim_page *
+sim_obj_copy_page(struct sim *s, struct sim_obj *o, uint64_t pindex, const struct sim_page *from)
+{
+	struct sim_page *pg = sim_obj_insert_new(s, o, pindex);
+
+	if (pg == NULL)
+		return NULL;
+	memcpy(sim_page_data(s, pg), sim_page_data(s, from), PMAP_PAGE_SIZE);
+	pg->dirty_truth = true;
+	s->stats.cow_copies++;
+	return pg;
+}
+
+/* Keep @pg's contents in the swap store (page-out or write-back). */
+void
+sim_obj_save_page(struct sim *s, struct sim_page *pg)
+{
+	uint64_t key = sim_page_key(pg->obj, pg->pindex);
+	void *copy = sim_hash_get(&s->swap, key);
+
+	if (copy == NULL) {
+		copy = malloc(PMAP_PAGE_SIZE);
+		if (copy == NULL || !sim_hash_put(&s->swap, key, copy)) {
+			free(copy);
+			sim_fail(s, "out of host memory for the swap store");
+			return;
+		}
+		pg->obj->swapped++;
+	}
+	memcpy(copy, sim_page_data(s, pg), PMAP_PAGE_SIZE);
+	s->stats.swap_outs++;
+}
+
+/* Unmap @pg everywhere, take it out of its object and free the frame. */
+void
+sim_obj_free_page(struct sim *s, struct sim_page *pg)
+{
+	struct sim_obj *o = pg->obj;
+
+	pmap_page_protect(&pg->md, VM_PROT_NONE);
+	sim_hash_del(&s->pages, sim_page_key(o, pg->pindex));
+	if (pg->obj_prev != NULL)
+		pg->obj_prev->obj_next = pg->obj_next;
+	else
+		o->pages = pg->obj_next;
+	if (pg->obj_next != NULL)
+		pg->obj_next->obj_prev = pg->obj_prev;
+	o->resident--;
+	s->resident--;
+	sim_clock_remove(s, pg);
+	pg->obj = NULL;
+	pg->md.flags = 0;
+	sim_phys_free(s->sp, pg->md.hpa);
+}

@@ -1,0 +1,117 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * vm_pageout.c - the pageout daemon: a clock over the resident pages,
+ * using only the pmap's page-level calls (the pv lists):
+ *   pmap_ts_referenced  referenced since the last pass: second chance;
+ *   pmap_is_modified    dirty: launder (save, then pmap_clear_modify);
+ *   pmap_page_protect   clean and unreferenced: unmap everywhere, free.
+ * Wired pages (any wired mapping) are skipped.  What the pmap answers is
+ * checked against what the simulated MMUs did to the page (the ground
+ * truth kept in sim_page): a dirty page the pmap calls clean would lose
+ * data, and is reported as a divergence.
+ */
+#include "sim/report.h"
+#include "sim/vm.h"
+
+void
+sim_clock_insert(struct sim *s, struct sim_page *pg)
+{
+	if (s->clock == NULL) {
+		pg->clock_next = pg->clock_prev = pg;
+		s->clock = pg;
+		return;
+	}
+	pg->clock_next = s->clock;
+	pg->clock_prev = s->clock->clock_prev;
+	pg->clock_prev->clock_next = pg;
+	s->clock->clock_prev = pg;
+}
+
+void
+sim_clock_remove(struct sim *s, struct sim_page *pg)
+{
+	if (pg->clock_next == pg) {
+		s->clock = NULL;
+	} else {
+		pg->clock_prev->clock_next = pg->clock_next;
+		pg->clock_next->clock_prev = pg->clock_prev;
+		if (s->clock == pg)
+			s->clock = pg->clock_next;
+	}
+	pg->clock_next = pg->clock_prev = NULL;
+}
+
+static bool
+sim_page_wired(struct sim_page *pg)
+{
+	return pmap_page_wired_mappings(&pg->md) > 0;
+}
+
+/* Is @pg dirty by the pmap's account?  Checked against the truth. */
+static bool
+sim_pageout_dirty(struct sim *s, struct sim_page *pg)
+{
+	bool dirty = pmap_is_modified(&pg->md) || (pg->md.flags & PMAP_PAGE_DIRTY);
+
+	if (pg->dirty_truth && !dirty)
+		sim_diverge_page(s, pg, "lost dirty bit",
+		                 "the page was written through a simulated MMU since it was "
+		                 "last clean, but pmap_is_modified says clean");
+	return dirty;
+}
+
+/* Was @pg referenced since the last pass?  Clears the state. */
+static bool
+sim_pageout_referenced(struct sim *s, struct sim_page *pg)
+{
+	bool ref = pmap_ts_referenced(&pg->md) > 0 || (pg->md.flags & PMAP_PAGE_REFERENCED);
+
+	if (pg->ref_truth && !ref)
+		sim_diverge_page(s, pg, "lost reference",
+		                 "the page was accessed through a simulated MMU since the last "
+		                 "scan, but pmap_ts_referenced counts nothing");
+	pg->ref_truth = false;
+	pg->md.flags &= ~PMAP_PAGE_REFERENCED;
+	return ref;
+}
+
+/* One page under the hand: returns true when it was freed. */
+static bool
+sim_pageout_one(struct sim *s, struct sim_page *pg)
+{
+	if (sim_page_wired(pg) || sim_pageout_referenced(s, pg))
+		return false;
+	if (sim_pageout_dirty(s, pg)) {
+		sim_obj_save_page(s, pg);
+		pmap_clear_modify(&pg->md);
+		pg->md.flags &= ~PMAP_PAGE_DIRTY;
+		pg->dirty_truth = false;
+		return false;
+	}
+	/* Clean: its contents are in the swap store or are the backing's. */
+	sim_obj_free_page(s, pg);
+	s->stats.pageouts++;
+	return true;
+}
+
+/*
+ * Scan @scan resident pages (0: until one page is freed or every page was
+ * seen twice).  Returns the number of pages freed.
+ */
+uint64_t
+sim_pageout(struct sim *s, uint64_t scan)
+{
+	uint64_t seen = 0, freed = 0, limit = scan ? scan : 2 * s->resident + 2;
+	struct sim_page *pg;
+
+	while (s->clock != NULL && seen < limit && !(scan == 0 && freed > 0)) {
+		pg = s->clock;
+		s->clock = pg->clock_next;
+		seen++;
+		if (sim_pageout_one(s, pg))
+			freed++;
+	}
+	s->stats.pageout_scanned += seen;
+	return freed;
+}

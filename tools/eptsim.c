@@ -1,0 +1,213 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * eptsim.c - the command line.
+ *
+ *   eptsim replay TRACE... [--mode=pair|convert|ept] [--ad=hw|emulated]
+ *                 [--check=incremental|full|none] [--seed=N] [--ram=PAGES]
+ *                 [--keep-going] [--json]
+ *   eptsim stat TRACE...
+ *
+ * Exit status: 0 clean, 1 divergences, 2 bad input or a replay that could
+ * not go on (the message names the file, the line and the reason).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/replay.h"
+#include "sim/trace.h"
+
+static const char *const mode_names[] = { "pair", "convert", "ept" };
+static const char *const ad_names[] = { "hw", "emulated" };
+static const char *const check_names[] = { "none", "incremental", "full" };
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: eptsim replay TRACE... [--mode=pair|convert|ept] [--ad=hw|emulated]\n"
+	           "                     [--check=incremental|full|none] [--seed=N] [--ram=PAGES]\n"
+	           "                     [--keep-going] [--json] [--inject=skip-inval]\n"
+	           "       eptsim stat TRACE...\n");
+}
+
+static int
+pick(const char *what, const char *val, const char *const *names, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(val, names[i]) == 0)
+			return i;
+	fprintf(stderr, "eptsim: unknown %s '%s'\n", what, val);
+	exit(2);
+}
+
+static uint64_t
+number(const char *what, const char *val)
+{
+	char *end;
+	uint64_t n = strtoull(val, &end, 0);
+
+	if (*val == '\0' || *end != '\0') {
+		fprintf(stderr, "eptsim: %s must be a number, not '%s'\n", what, val);
+		exit(2);
+	}
+	return n;
+}
+
+static void
+print_summary(const struct replay_summary *r, const struct sim_config *cfg, bool json)
+{
+	const struct sim_stats *st = &r->stats;
+	double rate = r->seconds > 0 ? r->events / r->seconds : 0;
+
+	if (json) {
+		printf("{\"trace\":\"%s\",\"mode\":\"%s\",\"ad\":\"%s\",\"check\":\"%s\","
+		       "\"events\":%lu,\"faults\":%lu,\"spurious_faults\":%lu,\"emulated_ad\":%lu,"
+		       "\"segv\":%lu,\"efault\":%lu,\"peak_resident_pages\":%lu,\"checks\":%lu,"
+		       "\"divergences\":%lu,\"events_per_s\":%.0f,\"error\":\"%s\"}\n",
+		       r->trace, mode_names[cfg->mode], ad_names[cfg->ad], check_names[cfg->check],
+		       r->events, st->faults, st->spurious_faults, st->emulated_ad, st->segv,
+		       st->efault, st->peak_resident_pages, r->checks, r->divergences, rate,
+		       r->fatal);
+		return;
+	}
+	printf("eptsim replay %s (mode %s, ad %s, check %s)\n", r->trace, mode_names[cfg->mode],
+	       ad_names[cfg->ad], check_names[cfg->check]);
+	printf("  events %lu, faults %lu (emulated A/D %lu, SIGSEGV %lu), copy EFAULT %lu, "
+	       "copied %lu bytes\n",
+	       r->events, st->faults, st->emulated_ad, st->segv, st->efault, st->copy_bytes);
+	printf("  pages: zero-filled %lu, COW copies %lu, file reads %lu, paged out %lu, "
+	       "peak resident %lu\n",
+	       st->zero_fills, st->cow_copies, st->file_reads, st->pageouts,
+	       st->peak_resident_pages);
+	printf("  accesses %lu (TLB hits %lu, walks %lu); checks %lu, full checks %lu\n",
+	       st->accesses, st->tlb_hits, st->walks, r->checks, st->full_checks);
+	printf("  divergences %lu; %.3f s, %.0f events/s\n", r->divergences, r->seconds, rate);
+	if (r->fatal[0] != '\0')
+		printf("  error: %s\n", r->fatal);
+}
+
+static int
+cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ "ad", required_argument, NULL, 'a' },
+		{ "check", required_argument, NULL, 'c' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "ram", required_argument, NULL, 'r' },
+		{ "keep-going", no_argument, NULL, 'k' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "inject", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sim_config cfg = { .mode = SIM_MODE_PAIR,
+		                  .ad = SIM_AD_HW,
+		                  .check = SIM_CHECK_INCREMENTAL,
+		                  .ram_pages = 65536,
+		                  .seed = 1 };
+	struct replay_summary sum;
+	int c, i, rc, worst = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			cfg.mode = pick("mode", optarg, mode_names, 3);
+			break;
+		case 'a':
+			cfg.ad = pick("A/D mode", optarg, ad_names, 2);
+			break;
+		case 'c':
+			cfg.check = pick("check level", optarg, check_names, 3);
+			break;
+		case 's':
+			cfg.seed = number("--seed", optarg);
+			break;
+		case 'r':
+			cfg.ram_pages = number("--ram", optarg);
+			break;
+		case 'k':
+			cfg.keep_going = true;
+			break;
+		case 'j':
+			cfg.json = true;
+			break;
+		case 'i':
+			if (strcmp(optarg, "skip-inval") != 0) {
+				fprintf(stderr, "eptsim: unknown fault to inject '%s'\n", optarg);
+				return 2;
+			}
+			cfg.inject |= SIM_INJECT_SKIP_INVAL;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc || cfg.ram_pages < 16) {
+		usage(stderr);
+		return 2;
+	}
+	for (i = optind; i < argc; i++) {
+		rc = sim_replay_file(argv[i], &cfg, stdout, &sum);
+		print_summary(&sum, &cfg, cfg.json);
+		if (rc == 2)
+			fprintf(stderr, "eptsim: %s\n", sum.fatal);
+		worst = rc > worst ? rc : worst;
+	}
+	return worst;
+}
+
+static int
+cmd_stat(int argc, char **argv)
+{
+	uint64_t count[TRACE_OP_COUNT];
+	char err[TRACE_ERR_MAX];
+	struct trace_event ev;
+	struct trace_reader *r;
+	int i, op, got, worst = 0;
+
+	for (i = 1; i < argc; i++) {
+		if ((r = trace_open(argv[i], err)) == NULL) {
+			fprintf(stderr, "eptsim: %s\n", err);
+			worst = 2;
+			continue;
+		}
+		memset(count, 0, sizeof(count));
+		while ((got = trace_next(r, &ev)) > 0)
+			count[ev.op]++;
+		printf("%s: source %s\n", argv[i], trace_source(r));
+		for (op = 0; op < TRACE_OP_COUNT; op++)
+			if (count[op] != 0)
+				printf("  %-16s %lu\n", trace_op_name(op), count[op]);
+		if (got < 0) {
+			fprintf(stderr, "eptsim: %s\n", trace_error(r));
+			worst = 2;
+		}
+		trace_close(r);
+	}
+	return worst;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "replay") == 0)
+		return cmd_replay(argc - 1, argv + 1);
+	if (strcmp(argv[1], "stat") == 0)
+		return cmd_stat(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "eptsim: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,157 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * vfy_check.c - one address, both formats, and the VM's ground truth.
+ *
+ * For every mapped address: each format's walk gives the frame the VM
+ * holds there; no format grants a right the VM withholds (write to a
+ * copy-on-write or read-only page, execute without X); the memory types
+ * agree (UC- in x86 is UC in EPT); and in pair mode the two formats agree
+ * with each other, EPT holding no more than x86.  EPT may hold less: with
+ * emulated A/D, R and W wait for the first access.
+ */
+#include <string.h>
+
+#include "sim/mmu.h"
+#include "sim/report.h"
+#include "sim/vm.h"
+#include "verify/vfy_check.h"
+
+static char
+vfy_c(bool b, char c)
+{
+	return b ? c : '-';
+}
+
+/* EPT has no UC-; everything else is the same number in both formats. */
+static uint8_t
+vfy_ept_type(uint8_t pat_type)
+{
+	return pat_type == PMAP_MA_UC_MINUS ? PMAP_MA_UC : pat_type;
+}
+
+/* May a walk's rights stand where the VM allows at most @max? */
+static const char *
+vfy_rights_excess(const struct sim_walk *w, vm_prot_t max, bool exec_only)
+{
+	if (w->w && !(max & VM_PROT_WRITE))
+		return "writable where the VM forbids writing (read-only or copy-on-write)";
+	if (w->x && !(max & VM_PROT_EXECUTE))
+		return "executable where the VM forbids execution";
+	/* Neither format says write-only; x86 cannot say execute-only. */
+	if (w->r && max == VM_PROT_NONE)
+		return "readable where the VM allows nothing";
+	if (w->r && exec_only && max == VM_PROT_EXECUTE)
+		return "readable where the VM allows execution only";
+	return NULL;
+}
+
+static void
+vfy_check_walk(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, uint64_t va,
+               const struct sim_walk *w)
+{
+	const char *fmt = pm->pm_type == PMAP_TYPE_EPT ? "EPT" : "x86";
+	bool exec_only = (pm->pm_flags & PMAP_SUPPORTS_EXEC_ONLY) != 0;
+	enum pmap_memattr ma;
+	vm_prot_t max;
+	uint64_t hpa;
+	const char *why;
+
+	if (!sim_vm_resident(s, vs, va, &hpa, &max, &ma)) {
+		sim_diverge(s, vs, va, "mapped without the VM",
+		            "%s maps %#lx to hpa %#lx, but the VM holds no page there", fmt, va,
+		            w->hpa);
+		return;
+	}
+	if ((w->hpa & ~(PMAP_PAGE_SIZE - 1)) != hpa) {
+		sim_diverge(s, vs, va, "wrong frame", "%s maps %#lx to hpa %#lx, the VM has %#lx",
+		            fmt, va, w->hpa, hpa);
+		return;
+	}
+	if ((why = vfy_rights_excess(w, max, exec_only)) != NULL)
+		sim_diverge(s, vs, va, "rights", "%s grants %c%c%c, the VM at most %c%c%c: %s", fmt,
+		            vfy_c(w->r, 'r'), vfy_c(w->w, 'w'), vfy_c(w->x, 'x'),
+		            vfy_c(max & VM_PROT_READ, 'r'), vfy_c(max & VM_PROT_WRITE, 'w'),
+		            vfy_c(max & VM_PROT_EXECUTE, 'x'), why);
+	if (pm->pm_type == PMAP_TYPE_EPT ? w->memtype != vfy_ept_type(ma) : w->memtype != ma)
+		sim_diverge(s, vs, va, "memory type", "%s says type %u, the VM's mapping %u", fmt,
+		            w->memtype, ma);
+	if (pm->pm_type == PMAP_TYPE_X86 && !w->u)
+		sim_diverge(s, vs, va, "supervisor page", "x86 maps user %#lx without U/S", va);
+}
+
+/* Pair and convert modes: the EPT pmap @ept says what x86 says, or less. */
+void
+vfy_check_pair(struct sim *s, struct sim_vmspace *vs, struct pmap *ept, uint64_t va,
+               const struct sim_walk *x, const struct sim_walk *e)
+{
+	bool emulated = (ept->pm_flags & PMAP_EMULATE_AD_BITS) != 0;
+
+	if (!e->ok)
+		return;
+	if (!x->ok) {
+		/* x86 may hold less only where a pageout pass took it (emulated A/D). */
+		if (!emulated)
+			sim_diverge(s, vs, va, "formats disagree",
+			            "EPT maps %#lx to hpa %#lx, x86 maps nothing", va, e->hpa);
+		return;
+	}
+	if (e->hpa != x->hpa)
+		sim_diverge(s, vs, va, "formats disagree", "x86 maps hpa %#lx, EPT hpa %#lx",
+		            x->hpa, e->hpa);
+	else if (e->w != x->w && (e->w || !emulated))
+		sim_diverge(s, vs, va, "formats disagree", "x86 %swritable, EPT %swritable",
+		            x->w ? "" : "not ", e->w ? "" : "not ");
+	else if (e->x != x->x)
+		sim_diverge(s, vs, va, "formats disagree", "x86 %sexecutable, EPT %sexecutable",
+		            x->x ? "" : "not ", e->x ? "" : "not ");
+	else if (e->memtype != vfy_ept_type(x->memtype))
+		sim_diverge(s, vs, va, "formats disagree", "x86 memory type %u, EPT %u", x->memtype,
+		            e->memtype);
+}
+
+void
+vfy_check_va(struct sim *s, struct sim_vmspace *vs, uint64_t va)
+{
+	struct sim_walk x, e;
+
+	s->stats.checks++;
+	x.ok = e.ok = false;
+	if (vs->has_x86) {
+		sim_mmu_walk(s, &vs->x86, va, &x);
+		if (x.ok)
+			vfy_check_walk(s, vs, &vs->x86, va, &x);
+	}
+	if (vs->has_ept) {
+		sim_mmu_walk(s, &vs->ept, va, &e);
+		if (e.ok)
+			vfy_check_walk(s, vs, &vs->ept, va, &e);
+	}
+	if (vs->has_x86 && vs->has_ept)
+		vfy_check_pair(s, vs, &vs->ept, va, &x, &e);
+}
+
+/* The bytes at @hpa against the VM's page and, in pair mode, the EPT path. */
+void
+vfy_check_copy(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t hpa, uint64_t n)
+{
+	enum pmap_memattr ma;
+	struct sim_walk e;
+	uint64_t vm_hpa;
+	vm_prot_t max;
+
+	if (s->cfg.check == SIM_CHECK_NONE)
+		return;
+	if (!sim_vm_resident(s, vs, va, &vm_hpa, &max, &ma) ||
+	    memcmp(sim_phys_ptr(s->sp, hpa), sim_phys_ptr(s->sp, vm_hpa + (va & 0xfff)), n) != 0)
+		sim_diverge(s, vs, va, "copy bytes",
+		            "the copy routine reached hpa %#lx; the VM's page is not there", hpa);
+	if (!(vs->has_x86 && vs->has_ept))
+		return;
+	sim_mmu_walk(s, &vs->ept, va, &e);
+	if (e.ok && memcmp(sim_phys_ptr(s->sp, hpa), sim_phys_ptr(s->sp, e.hpa), n) != 0)
+		sim_diverge(s, vs, va, "copy bytes",
+		            "%lu bytes at %#lx differ between the x86 path (hpa %#lx) and the "
+		            "EPT path (hpa %#lx)",
+		            n, va, hpa, e.hpa);
+}

@@ -1,0 +1,34 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * vfy_check.h - the replay's independent checks.  They read the tables
+ * through the reference walkers (vfy_walk.h) and the raw table memory,
+ * and judge them against each other and against the VM's ground truth.
+ */
+#ifndef EPTSIM_VERIFY_VFY_CHECK_H
+#define EPTSIM_VERIFY_VFY_CHECK_H
+
+#include "sim/mmu.h"
+#include "sim/sim.h"
+
+/* After @ev: the addresses it touched, and every TLB of its vmspaces. */
+void vfy_check_event(struct sim *s, const struct trace_event *ev);
+
+/* Everything: every leaf of every pmap, the structural invariants, the TLBs. */
+void vfy_check_full(struct sim *s);
+
+/* @va in @vs: both formats, and the VM. */
+void vfy_check_va(struct sim *s, struct sim_vmspace *vs, uint64_t va);
+
+/* The @n bytes a copy routine reached at @hpa for @va, read the other ways. */
+void vfy_check_copy(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t hpa, uint64_t n);
+
+/* vfy_tables.c: every leaf of @pm in [sva, eva); with @structure, the invariants. */
+void vfy_check_tables(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, uint64_t sva,
+                      uint64_t eva, bool structure, struct sim_hash *writers);
+
+/* vfy_check.c: an EPT pmap against the x86 walk of the same address. */
+void vfy_check_pair(struct sim *s, struct sim_vmspace *vs, struct pmap *ept, uint64_t va,
+                    const struct sim_walk *x, const struct sim_walk *e);
+
+#endif /* EPTSIM_VERIFY_VFY_CHECK_H */

@@ -1,0 +1,118 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * vfy_full.c - when to check what.
+ *
+ * After each event (incremental): the addresses the event touched, in
+ * every pmap of its vmspace, and the TLB entries of those pmaps.  At a
+ * CHECK event and at the end (full): every leaf of every pmap, the
+ * structural invariants, every TLB; in convert mode, each regular pmap is
+ * converted to EPT and the two compared leaf by leaf.
+ */
+#include "sim/mmu.h"
+#include "sim/report.h"
+#include "sim/vm.h"
+#include "verify/vfy_check.h"
+
+static void
+vfy_check_space(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva, bool structure,
+                struct sim_hash *writers)
+{
+	if (vs->has_x86)
+		vfy_check_tables(s, vs, &vs->x86, sva, eva, structure, writers);
+	if (vs->has_ept)
+		vfy_check_tables(s, vs, &vs->ept, sva, eva, structure, writers);
+}
+
+/* Every leaf of the conversion of @vs's x86 pmap against the x86 walk. */
+static void
+vfy_check_converted(struct sim *s, struct sim_vmspace *vs)
+{
+	uint32_t flags =
+	    PMAP_PDE_SUPERPAGE |
+	    (s->cfg.ad == SIM_AD_EMULATED ? PMAP_EMULATE_AD_BITS : PMAP_SUPPORTS_EXEC_ONLY);
+	struct pmap_convert_report rep;
+	struct sim_vmspace view = *vs;
+
+	if (pmap_pinit(&view.ept, PMAP_TYPE_EPT, flags, vs) != PMAP_OK ||
+	    pmap_convert_to_ept(&vs->x86, &view.ept, 0, PMAP_USER_MAX, &rep) != PMAP_OK) {
+		sim_fail(s, "converting vmspace %u to EPT: out of memory", vs->id);
+		return;
+	}
+	view.has_ept = true;
+	vfy_check_tables(s, &view, &view.ept, 0, PMAP_USER_MAX, true, NULL);
+	s->stats.converted_leaves += rep.leaves[0] + rep.leaves[1];
+	pmap_release(&view.ept);
+}
+
+struct vfy_full {
+	struct sim *s;
+	struct sim_hash writers;
+};
+
+static void
+vfy_full_space(uint64_t key, void *val, void *arg)
+{
+	struct vfy_full *f = arg;
+	struct sim_vmspace *vs = val;
+
+	(void)key;
+	vfy_check_space(f->s, vs, 0, sim_vm_user_limit(f->s, vs), true, &f->writers);
+	if (f->s->cfg.mode == SIM_MODE_CONVERT)
+		vfy_check_converted(f->s, vs);
+}
+
+void
+vfy_check_full(struct sim *s)
+{
+	struct vfy_full f = { s, { 0 } };
+
+	if (s->cfg.check == SIM_CHECK_NONE && s->cfg.mode != SIM_MODE_CONVERT)
+		return;
+	sim_hash_init(&f.writers);
+	sim_hash_each(&s->vmspaces, vfy_full_space, &f);
+	sim_hash_fini(&f.writers);
+	sim_tlb_check(s, NULL);
+	s->stats.full_checks++;
+}
+
+/* The range an event touched in its vmspace, [va, va + len). */
+static void
+vfy_event_range(const struct trace_event *ev, uint64_t *sva, uint64_t *eva)
+{
+	*sva = ev->va & ~(PMAP_PAGE_SIZE - 1);
+	*eva = ev->va + (ev->len ? ev->len : 1);
+	*eva = (*eva + PMAP_PAGE_SIZE - 1) & ~(PMAP_PAGE_SIZE - 1);
+}
+
+void
+vfy_check_event(struct sim *s, const struct trace_event *ev)
+{
+	struct sim_vmspace *vs = sim_vmspace_find(s, ev->vm), *child;
+	uint64_t sva, eva;
+
+	if (s->cfg.check == SIM_CHECK_FULL || ev->op == TRACE_PAGEOUT) {
+		vfy_check_full(s);
+		return;
+	}
+	if (vs == NULL)
+		return; /* gone with the event (exit, destroy): the leak check is at the end */
+	switch (ev->op) {
+	case TRACE_FORK:
+		vfy_check_space(s, vs, 0, sim_vm_user_limit(s, vs), false, NULL);
+		if ((child = sim_vmspace_find(s, ev->child)) != NULL)
+			vfy_check_space(s, child, 0, sim_vm_user_limit(s, child), false, NULL);
+		break;
+	case TRACE_EXEC:
+		vfy_check_space(s, vs, 0, sim_vm_user_limit(s, vs), false, NULL);
+		break;
+	case TRACE_VMSPACE_CREATE:
+	case TRACE_SCHED:
+		break;
+	default:
+		vfy_event_range(ev, &sva, &eva);
+		vfy_check_space(s, vs, sva, eva, false, NULL);
+		break;
+	}
+	sim_tlb_check(s, vs);
+}

@@ -1,0 +1,164 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * vfy_tables.c - reading a pmap's tables raw, as page_table_check does:
+ * every leaf is checked against the VM, and the structure against the
+ * pmap's own bookkeeping:
+ *   - a table page's reference count equals its non-zero entries;
+ *   - every managed leaf has its pv entry, and the pmap has no other;
+ *   - no leaf or table reaches a freed frame, or a frame the VM does not
+ *     own (a page table mapped as data);
+ *   - no private anonymous frame is writable from two vmspaces.
+ * A present entry is any non-zero entry (the pmap zeroes what it removes);
+ * leaves are entries at level 0 or with bit 7 (PS) at levels 1-2, the same
+ * bit in both formats (SDM 3A table 4-18, 3C table 29-5).
+ */
+#include "sim/report.h"
+#include "sim/vm.h"
+#include "verify/vfy_check.h"
+
+#define VFY_PS    (1ul << 7)
+#define VFY_FRAME 0x000ffffffffff000ul
+
+struct vfy_walkctx {
+	struct sim *s;
+	struct sim_vmspace *vs;
+	struct pmap *pm;
+	uint64_t sva, eva; /* [sva, eva) */
+	bool structure;    /* check counts and pv lists too */
+	uint64_t managed;
+	struct sim_hash *writers; /* frame -> vmspace id + 1 */
+	void (*leaf)(struct vfy_walkctx *c, uint64_t va, uint64_t pte, int level);
+};
+
+static uint64_t
+vfy_level_size(int level)
+{
+	return 1ul << (12 + 9 * level);
+}
+
+static bool
+vfy_has_pv(struct pmap_pv *pv, struct pmap *pm, uint64_t va)
+{
+	for (; pv != NULL; pv = pv->pv_next)
+		if (pv->pv_pmap == pm && pv->pv_va == va)
+			return true;
+	return false;
+}
+
+/* The frame a leaf maps must be a live VM page, with its pv entry. */
+static void
+vfy_leaf_structure(struct vfy_walkctx *c, uint64_t va, uint64_t pte, int level)
+{
+	uint64_t hpa = pte & (level ? 0x000fffffffe00000ul : VFY_FRAME);
+	struct sim_page *pg = sim_phys_page(c->s->sp, hpa);
+
+	if (pg == NULL)
+		return; /* device memory */
+	if (!pg->allocated || pg->obj == NULL) {
+		sim_diverge(c->s, c->vs, va, "leaf reaches a non-VM frame",
+		            "leaf %#lx maps hpa %#lx, which is %s", pte, hpa,
+		            pg->allocated ? "a page table or pv chunk" : "free");
+		return;
+	}
+	if ((pte & c->pm->pmap_bits[PMAP_BIT_MANAGED]) == 0)
+		return;
+	c->managed++;
+	if (!vfy_has_pv(level ? pg->md.pv_list_2m : pg->md.pv_list, c->pm, va))
+		sim_diverge(c->s, c->vs, va, "pv list",
+		            "managed leaf %#lx has no pv entry on hpa %#lx", pte, hpa);
+}
+
+/* A private anonymous frame writable here must not be writable elsewhere. */
+static void
+vfy_leaf_writer(struct vfy_walkctx *c, uint64_t va, uint64_t hpa)
+{
+	struct sim_entry *e = sim_entry_find(c->vs, va);
+	uintptr_t other;
+
+	if (c->writers == NULL || e == NULL || e->shared || e->obj->type != SIM_OBJ_ANON)
+		return;
+	other = (uintptr_t)sim_hash_get(c->writers, hpa);
+	if (other != 0 && other != c->vs->id + 1u)
+		sim_diverge(c->s, c->vs, va, "shared writable anonymous page",
+		            "hpa %#lx is writable from vmspace %u and vmspace %lu", hpa, c->vs->id,
+		            (unsigned long)(other - 1));
+	else
+		sim_hash_put(c->writers, hpa, (void *)(uintptr_t)(c->vs->id + 1u));
+}
+
+/* Each 4 KiB page of a leaf, through vfy_check_va. */
+static void
+vfy_leaf_pages(struct vfy_walkctx *c, uint64_t va, uint64_t pte, int level)
+{
+	uint64_t off, size = vfy_level_size(level);
+	struct sim_walk w;
+
+	if (c->structure)
+		vfy_leaf_structure(c, va, pte, level);
+	for (off = 0; off < size; off += PMAP_PAGE_SIZE) {
+		if (va + off < c->sva || va + off >= c->eva)
+			continue;
+		vfy_check_va(c->s, c->vs, va + off);
+		if (c->writers == NULL)
+			continue;
+		sim_mmu_walk(c->s, c->pm, va + off, &w);
+		if (w.ok && w.w)
+			vfy_leaf_writer(c, va + off, w.hpa);
+	}
+}
+
+static void
+vfy_table_count(struct vfy_walkctx *c, uint64_t table, int level, unsigned nonzero, uint64_t base)
+{
+	struct sim_page *pg = sim_phys_page(c->s->sp, table);
+
+	if (pg == NULL || !pg->allocated || pg->obj != NULL)
+		sim_diverge(c->s, c->vs, base, "table frame", "level-%d table at hpa %#lx is %s",
+		            level, table,
+		            pg == NULL ? "not RAM"
+		            : pg->obj  ? "a VM page"
+		                       : "free");
+	else if (pg->md.ptp_refs != nonzero)
+		sim_diverge(c->s, c->vs, base, "table count",
+		            "level-%d table at hpa %#lx holds %u entries, its count says %u", level,
+		            table, nonzero, pg->md.ptp_refs);
+}
+
+static void
+vfy_table(struct vfy_walkctx *c, uint64_t table, int level, uint64_t base)
+{
+	const uint64_t *pt = sim_phys_ptr(c->s->sp, table);
+	uint64_t size = vfy_level_size(level), va;
+	unsigned i, nonzero = 0;
+
+	if (pt == NULL)
+		return vfy_table_count(c, table, level, 0, base);
+	for (i = 0; i < 512; i++) {
+		if (pt[i] == 0)
+			continue;
+		nonzero++;
+		va = base + i * size;
+		if (va >= c->eva || va + size <= c->sva)
+			continue;
+		if (level == 0 || (level < 3 && (pt[i] & VFY_PS)))
+			c->leaf(c, va, pt[i], level);
+		else
+			vfy_table(c, pt[i] & VFY_FRAME, level - 1, va);
+	}
+	if (c->structure)
+		vfy_table_count(c, table, level, nonzero, base);
+}
+
+/* Check every leaf of @pm in [sva, eva); with @structure, the invariants too. */
+void
+vfy_check_tables(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, uint64_t sva, uint64_t eva,
+                 bool structure, struct sim_hash *writers)
+{
+	struct vfy_walkctx c = { s, vs, pm, sva, eva, structure, 0, writers, vfy_leaf_pages };
+
+	vfy_table(&c, pm->pm_root_hpa, 3, 0);
+	if (structure && c.managed != pm->pm_stats.pv_used)
+		sim_diverge(s, vs, 0, "pv list", "%lu managed leaves, %lu pv entries in the pmap",
+		            c.managed, pm->pm_stats.pv_used);
+}

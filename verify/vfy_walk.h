@@ -1,0 +1,138 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * vfy_walk.h - reference MMU walks, written from the SDM alone.
+ *
+ * These walkers read raw table memory through a callback and know nothing
+ * of pmap/: no pmap header is included and no pmap function is called, so
+ * a misreading of the SDM in pmap/ cannot hide here by being shared.
+ *   x86: SDM vol. 3A ch. 4 (4-level paging, 4.5; access rights, 4.6; A/D,
+ *        4.8; PAT, 12.12).
+ *   EPT: SDM vol. 3C ch. 29 (translation, 29.3.2; violations and
+ *        misconfigurations, 29.3.3; A/D, 29.3.5; memory type, 29.3.7).
+ */
+#ifndef EPTSIM_VERIFY_VFY_WALK_H
+#define EPTSIM_VERIFY_VFY_WALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Access types, one bit each (a walk with 0 only translates). */
+#define VFY_ACC_READ  0x1
+#define VFY_ACC_WRITE 0x2
+#define VFY_ACC_FETCH 0x4
+
+/* Physical memory as the walkers see it. */
+struct vfy_mem {
+	/* Read the 8-byte entry at @hpa; false when @hpa is not memory. */
+	bool (*read64)(void *ctx, uint64_t hpa, uint64_t *val);
+	/* Write it back (A/D updates); may be NULL when the walk sets none. */
+	bool (*write64)(void *ctx, uint64_t hpa, uint64_t val);
+	void *ctx;
+	unsigned maxphyaddr; /* physical-address width: bits [51:maxphyaddr] are reserved */
+};
+
+/* ---- x86 4-level paging ---- */
+
+struct vfy_x86_ctl {
+	bool cr0_wp;   /* supervisor writes honour R/W */
+	bool efer_nxe; /* bit 63 is XD (else reserved) */
+	bool set_ad;   /* set A at every level and D on a written leaf, as the CPU does */
+	bool pdpe1gb;  /* 1 GiB pages supported */
+	uint64_t pat;  /* IA32_PAT */
+};
+
+enum vfy_x86_outcome {
+	VFY_X86_OK,
+	VFY_X86_NOT_PRESENT, /* #PF, error code P=0 */
+	VFY_X86_PROTECTION,  /* #PF, P=1: the rights forbid the access */
+	VFY_X86_RESERVED,    /* #PF, P=1, RSVD=1: a reserved bit is set */
+	VFY_X86_BAD_MEMORY,  /* a table address is not memory (no #PF: a model error) */
+};
+
+/* #PF error code bits, SDM 3A 4.7. */
+#define VFY_PF_P    0x01
+#define VFY_PF_W    0x02
+#define VFY_PF_U    0x04
+#define VFY_PF_RSVD 0x08
+#define VFY_PF_I    0x10
+
+struct vfy_x86_result {
+	enum vfy_x86_outcome outcome;
+	uint32_t error_code; /* the #PF error code the access raises (0 when OK) */
+	int level;           /* 3 PML4E .. 0 PTE: the leaf, or where the walk stopped */
+	uint64_t entries[4]; /* raw entry read at each level, [3] = PML4E; 0 if not read */
+	uint64_t entry_hpa[4];
+	const char *reason; /* why RESERVED / BAD_MEMORY, e.g. "PML4E bit 7 (PS)" */
+	uint64_t hpa;       /* translation of the address (OK, PROTECTION) */
+	uint64_t page_size;
+	bool r, w, x, u; /* effective rights: w for the mode asked, u = user page */
+	uint8_t memtype; /* PAT type of the leaf (UC 0, WC 1, WT 4, WP 5, WB 6, UC- 7) */
+	bool global, dirty, accessed;
+};
+
+/*
+ * Translate @gva with CR3 @cr3 for @access (VFY_ACC_*, 0: translate only)
+ * at CPL 3 when @user, else CPL 0.  Fills @res; returns its outcome.
+ */
+enum vfy_x86_outcome vfy_walk_x86(const struct vfy_mem *mem, uint64_t cr3, uint64_t gva,
+                                  unsigned access, bool user, const struct vfy_x86_ctl *ctl,
+                                  struct vfy_x86_result *res);
+
+/* ---- EPT ---- */
+
+struct vfy_ept_caps {
+	bool exec_only; /* IA32_VMX_EPT_VPID_CAP bit 0: XWR=100 legal */
+	bool pages_1g;  /* bit 17 */
+};
+
+enum vfy_ept_outcome {
+	VFY_EPT_OK,
+	VFY_EPT_VIOLATION,  /* exit 48 */
+	VFY_EPT_MISCONFIG,  /* exit 49 */
+	VFY_EPT_BAD_MEMORY, /* a table address is not memory (a model error) */
+};
+
+/* EPT-violation exit qualification bits, SDM 3C table 28-7. */
+#define VFY_EPTQ_READ  0x01
+#define VFY_EPTQ_WRITE 0x02
+#define VFY_EPTQ_FETCH 0x04
+#define VFY_EPTQ_R     0x08 /* the gpa was readable */
+#define VFY_EPTQ_W     0x10
+#define VFY_EPTQ_X     0x20
+
+struct vfy_ept_result {
+	enum vfy_ept_outcome outcome;
+	uint64_t exit_qual; /* VIOLATION: access bits | rights bits */
+	int level;
+	uint64_t entries[4];
+	uint64_t entry_hpa[4];
+	const char *reason; /* MISCONFIG: e.g. "PDE XWR=010 (write without read)" */
+	uint64_t hpa;
+	uint64_t page_size;
+	bool r, w, x;    /* rights: AND over the levels */
+	uint8_t memtype; /* leaf EPT memory type */
+	bool ipat;       /* leaf ignore-PAT */
+	bool dirty, accessed;
+};
+
+/*
+ * Translate @gpa through the EPT whose pointer is @eptp for @access.  A/D
+ * flags are set as the CPU would when EPTP bit 6 is set and mem->write64
+ * is given.  Fills @res; returns its outcome.
+ */
+enum vfy_ept_outcome vfy_walk_ept(const struct vfy_mem *mem, uint64_t eptp, uint64_t gpa,
+                                  unsigned access, const struct vfy_ept_caps *caps,
+                                  struct vfy_ept_result *res);
+
+/* ---- words, for reports ---- */
+
+/* "PDE 0x...: P RW US A PS frame=0x200000 XD" (x86) */
+const char *vfy_describe_x86_entry(int level, uint64_t entry, char *buf, size_t len);
+/* "EPT PDE 0x...: R W X A D PS memtype=WB ipat frame=0x200000" */
+const char *vfy_describe_ept_entry(int level, uint64_t entry, char *buf, size_t len);
+const char *vfy_x86_outcome_name(enum vfy_x86_outcome o);
+const char *vfy_ept_outcome_name(enum vfy_ept_outcome o);
+
+#endif /* EPTSIM_VERIFY_VFY_WALK_H */
