@@ -2,7 +2,7 @@
 #
 #   make deps          install the Debian packages the build needs
 #   make build         configure and build in $(BUILD) (RelWithDebInfo)
-#   make demo          build, then run the demo program
+#   make demo          build, then replay the default trace with full checks
 #   make test          unit tests: normal build, Asan build, then coverage
 #   make coverage      Coverage build, tests, gcovr report (>= 90% lines of pmap/)
 #   make bench         Release build, then run the pmap benchmark
@@ -44,8 +44,12 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(WERROR)
 	cmake --build $(BUILD) -j$(JOBS)
 
+# The bundled default trace, pair mode (regular + EPT pmap per vmspace),
+# every check after every event.
+DEMO_TRACE := traces/default.trace
+
 demo: build
-	$(BUILD)/tools/eptsim-demo
+	$(BUILD)/tools/eptsim replay $(DEMO_TRACE) --mode=pair --check=full
 
 test: build format-check
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)

@@ -152,6 +152,7 @@ struct sim {
 	struct sim_hash swap;     /* (obj id, pindex) -> saved page contents */
 	uint64_t next_obj_id;
 	struct sim_cpu cpu[SIM_MAX_CPUS];
+	uint64_t cpus_used;      /* bit n: cpu n has filled its TLB */
 	struct sim_hash threads; /* tid -> cpu + 1 */
 	struct sim_page *clock;  /* pageout hand over the resident pages (circular) */
 	uint64_t resident;

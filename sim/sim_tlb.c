@@ -34,6 +34,7 @@ sim_tlb_fill(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va, const st
 
 	if (t == NULL)
 		t = &c->tlb[c->next_victim++ % SIM_TLB_ENTRIES];
+	s->cpus_used |= 1ul << cpu;
 	t->pm = pm;
 	t->size = w->page_size;
 	t->va = va & ~(w->page_size - 1);
@@ -63,7 +64,7 @@ sim_tlb_drop_pmap(struct sim *s, struct pmap *pm)
 	unsigned cpu, i;
 
 	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++)
-		for (i = 0; i < SIM_TLB_ENTRIES; i++)
+		for (i = 0; (s->cpus_used >> cpu & 1) && i < SIM_TLB_ENTRIES; i++)
 			if (s->cpu[cpu].tlb[i].pm == pm)
 				s->cpu[cpu].tlb[i].pm = NULL;
 }
@@ -78,7 +79,8 @@ sim_tlb_invlpg(void *ctx, struct pmap *pm, uint64_t va)
 	if (s->cfg.inject & SIM_INJECT_SKIP_INVAL)
 		return;
 	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++)
-		sim_tlb_drop_va(s, cpu, pm, va);
+		if (s->cpus_used >> cpu & 1)
+			sim_tlb_drop_va(s, cpu, pm, va);
 }
 
 static void
@@ -133,7 +135,7 @@ sim_tlb_check(struct sim *s, struct sim_vmspace *vs)
 	unsigned cpu, i;
 
 	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
-		for (i = 0; i < SIM_TLB_ENTRIES; i++) {
+		for (i = 0; (s->cpus_used >> cpu & 1) && i < SIM_TLB_ENTRIES; i++) {
 			struct sim_tlb_entry *t = &s->cpu[cpu].tlb[i];
 
 			if (t->pm == NULL || (vs != NULL && t->pm->pm_plat != vs))

@@ -293,7 +293,7 @@ trace_parse_header(struct trace_reader *r)
 		goto bad;
 	if (version != TRACE_FORMAT_VERSION)
 		return (trace_rfail(r, 1, "unsupported trace version %.*s (this eptsim reads %d)",
-		                    (int)(s - digits < 32 ? s - digits : 32), digits,
+		                    (int)(s - digits < 64 ? s - digits : 64), digits,
 		                    TRACE_FORMAT_VERSION));
 	if (!trace_blanks(&s) || strncmp(s, TRACE_HDR_SOURCE, strlen(TRACE_HDR_SOURCE)) != 0)
 		goto bad;

@@ -173,6 +173,19 @@ static const struct op_case op_cases[] = {
 	  "ma=WC",
 	  EV(.op = TRACE_MMAP, .vm = 7, .va = 0xffffffffe000, .len = 0x2000, .prot = VM_PROT_ALL,
 	     .backing = TRACE_BACKING_DEVICE, .memattr = PMAP_MA_WC) },
+	/* the other memory types, one page each */
+	{ "mmap vm=7 va=0x1000 len=0x1000 prot=r-- share=shared backing=device hpa=0x1000 ma=WT",
+	  EV(.op = TRACE_MMAP, .vm = 7, .va = 0x1000, .len = 0x1000, .prot = VM_PROT_READ,
+	     .shared = true, .backing = TRACE_BACKING_DEVICE, .hpa = 0x1000,
+	     .memattr = PMAP_MA_WT) },
+	{ "mmap vm=7 va=0x2000 len=0x1000 prot=r-- share=shared backing=device hpa=0x2000 ma=WP",
+	  EV(.op = TRACE_MMAP, .vm = 7, .va = 0x2000, .len = 0x1000, .prot = VM_PROT_READ,
+	     .shared = true, .backing = TRACE_BACKING_DEVICE, .hpa = 0x2000,
+	     .memattr = PMAP_MA_WP) },
+	{ "mmap vm=7 va=0x3000 len=0x1000 prot=r-- share=shared backing=device hpa=0x3000 ma=WB",
+	  EV(.op = TRACE_MMAP, .vm = 7, .va = 0x3000, .len = 0x1000, .prot = VM_PROT_READ,
+	     .shared = true, .backing = TRACE_BACKING_DEVICE, .hpa = 0x3000,
+	     .memattr = PMAP_MA_WB) },
 	{ "mprotect vm=1 va=0x400000 len=0x1000 prot=---",
 	  EV(.op = TRACE_MPROTECT, .vm = 1, .va = 0x400000, .len = 0x1000) },
 	{ "mprotect vm=1 va=0x0 len=0x1000 prot=--x",
@@ -415,7 +428,7 @@ test_trace_format_truncates(void **state)
 	assert_string_equal(trace_format(&ev, buf, sizeof(buf)), "?");
 }
 
-/* Reads @path to its end; returns the last trace_next() result, *@n the events. */
+/* Reads @r to its end; returns the last trace_next() result, *@n the events. */
 static int
 read_all(struct trace_reader *r, int *n)
 {
