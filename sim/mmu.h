@@ -14,6 +14,8 @@
 #ifndef EPTSIM_SIM_MMU_H
 #define EPTSIM_SIM_MMU_H
 
+#include <stddef.h>
+
 #include "sim/sim.h"
 
 /* The PAT every simulated CPU is programmed with: the one pmap/ assumes. */
@@ -29,8 +31,12 @@ struct sim_walk {
 	uint8_t memtype; /* x86: PAT type; EPT: leaf memory type */
 	int level;
 	uint64_t entries[4];
-	char summary[128];
+	const char *outcome; /* the walker's outcome name */
+	const char *reason;  /* and why, when it has a reason (NULL otherwise) */
 };
+
+/* "hpa 0x... rw- 4K", or "VIOLATION: PDE not present (XWR=000)": for reports. */
+const char *sim_walk_describe(const struct sim_walk *w, char *buf, size_t len);
 
 /* Walk @pm's tables for @va with no side effect. */
 void sim_mmu_walk(struct sim *s, struct pmap *pm, uint64_t va, struct sim_walk *w);
@@ -52,7 +58,10 @@ void sim_tlb_fill(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va,
                   const struct sim_walk *w);
 void sim_tlb_drop_va(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va);
 void sim_tlb_drop_pmap(struct sim *s, struct pmap *pm);
-/* Report every TLB entry of @vs's pmaps (all when NULL) that grants more than its tables. */
-uint64_t sim_tlb_check(struct sim *s, struct sim_vmspace *vs);
+/*
+ * Report every TLB entry of @vs's pmaps (every pmap's when NULL) caching
+ * an address in [sva, eva) that grants more than its tables.
+ */
+uint64_t sim_tlb_check(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva);
 
 #endif /* EPTSIM_SIM_MMU_H */

@@ -167,6 +167,7 @@ int
 sim_replay_event(struct sim *s, const struct trace_event *ev)
 {
 	s->ev = ev;
+	s->paged_out = false;
 	s->stats.events++;
 	sim_report_event(s->report, ev);
 	if (sim_replay_dispatch(s, ev) != 0 || s->fatal[0] != '\0')
@@ -196,6 +197,8 @@ sim_replay_stream(struct sim *s, struct trace_reader *r, struct replay_summary *
 			return -1;
 		if (s->report->divergences != 0 && !s->cfg.keep_going)
 			return 0;
+		if (s->cfg.progress != NULL && (s->stats.events & 0xffff) == 0)
+			s->cfg.progress(s->stats.events, s->cfg.progress_arg);
 	}
 	if (got < 0)
 		snprintf(sum->fatal, sizeof(sum->fatal), "%s", trace_error(r));

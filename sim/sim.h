@@ -139,6 +139,9 @@ struct sim_config {
 	bool keep_going;
 	bool json;
 	uint32_t inject;
+	/* Called every 65536 events with the count so far (NULL: none). */
+	void (*progress)(uint64_t events, void *arg);
+	void *progress_arg;
 };
 
 struct sim_report;
@@ -153,6 +156,7 @@ struct sim {
 	uint64_t next_obj_id;
 	struct sim_cpu cpu[SIM_MAX_CPUS];
 	uint64_t cpus_used;      /* bit n: cpu n has filled its TLB */
+	bool paged_out;          /* the pageout daemon ran during this event */
 	struct sim_hash threads; /* tid -> cpu + 1 */
 	struct sim_page *clock;  /* pageout hand over the resident pages (circular) */
 	uint64_t resident;

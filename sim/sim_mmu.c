@@ -65,8 +65,8 @@ sim_walk_x86(struct sim *s, struct pmap *pm, uint64_t va, unsigned acc, bool use
 	w->level = r.level;
 	for (l = 0; l < 4; l++)
 		w->entries[l] = r.entries[l];
-	snprintf(w->summary, sizeof(w->summary), "%s%s%s", vfy_x86_outcome_name(r.outcome),
-	         r.reason ? ": " : "", r.reason ? r.reason : "");
+	w->outcome = vfy_x86_outcome_name(r.outcome);
+	w->reason = r.reason;
 }
 
 static void
@@ -90,8 +90,8 @@ sim_walk_ept(struct sim *s, struct pmap *pm, uint64_t va, unsigned acc, bool set
 	w->level = r.level;
 	for (l = 0; l < 4; l++)
 		w->entries[l] = r.entries[l];
-	snprintf(w->summary, sizeof(w->summary), "%s%s%s", vfy_ept_outcome_name(r.outcome),
-	         r.reason ? ": " : "", r.reason ? r.reason : "");
+	w->outcome = vfy_ept_outcome_name(r.outcome);
+	w->reason = r.reason;
 }
 
 static void
@@ -109,10 +109,19 @@ void
 sim_mmu_walk(struct sim *s, struct pmap *pm, uint64_t va, struct sim_walk *w)
 {
 	sim_walk_any(s, pm, va, 0, true, false, w);
+}
+
+const char *
+sim_walk_describe(const struct sim_walk *w, char *buf, size_t len)
+{
 	if (w->ok)
-		snprintf(w->summary, sizeof(w->summary), "hpa %#lx %c%c%c%s %luK", w->hpa,
-		         w->r ? 'r' : '-', w->w ? 'w' : '-', w->x ? 'x' : '-',
-		         w->u ? "" : " supervisor", w->page_size >> 10);
+		snprintf(buf, len, "hpa %#lx %c%c%c%s %luK", w->hpa, w->r ? 'r' : '-',
+		         w->w ? 'w' : '-', w->x ? 'x' : '-', w->u ? "" : " supervisor",
+		         w->page_size >> 10);
+	else
+		snprintf(buf, len, "%s%s%s", w->outcome, w->reason ? ": " : "",
+		         w->reason ? w->reason : "");
+	return buf;
 }
 
 static bool
@@ -136,6 +145,7 @@ sim_mmu_try(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, unsigned cpu
 {
 	struct sim_tlb_entry *t = sim_tlb_lookup(s, cpu, pm, va);
 	struct sim_walk w;
+	char desc[160];
 
 	s->stats.accesses++;
 	if (t != NULL && !sim_tlb_allows(t, access))
@@ -149,7 +159,8 @@ sim_mmu_try(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, unsigned cpu
 	sim_walk_any(s, pm, va, sim_acc(access), user, true, &w);
 	if (w.misconfig) {
 		sim_diverge(s, vs, va, "invalid entry", "%s access by cpu %u: %s",
-		            access == VM_PROT_WRITE ? "write" : "read/fetch", cpu, w.summary);
+		            access == VM_PROT_WRITE ? "write" : "read/fetch", cpu,
+		            sim_walk_describe(&w, desc, sizeof(desc)));
 		return -1;
 	}
 	if (!w.ok)

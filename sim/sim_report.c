@@ -83,7 +83,8 @@ sim_report_walk(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, uint64_t
 	sim_mmu_walk(s, pm, va, &w);
 	fprintf(s->report->out, "  %s tables (%s %#lx): %s\n",
 	        pm->pm_type == PMAP_TYPE_EPT ? "EPT" : "x86",
-	        pm->pm_type == PMAP_TYPE_EPT ? "EPTP" : "CR3", pm->pm_hw_root, w.summary);
+	        pm->pm_type == PMAP_TYPE_EPT ? "EPTP" : "CR3", pm->pm_hw_root,
+	        sim_walk_describe(&w, buf, sizeof(buf)));
 	for (l = 3; l >= 0 && l >= w.level; l--) {
 		if (pm->pm_type == PMAP_TYPE_EPT)
 			vfy_describe_ept_entry(l, w.entries[l], buf, sizeof(buf));

@@ -128,9 +128,10 @@ sim_tlb_stale(struct sim *s, const struct sim_tlb_entry *t, struct sim_walk *w)
 }
 
 uint64_t
-sim_tlb_check(struct sim *s, struct sim_vmspace *vs)
+sim_tlb_check(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
 {
 	struct sim_walk w;
+	char desc[160];
 	uint64_t found = 0;
 	unsigned cpu, i;
 
@@ -138,7 +139,8 @@ sim_tlb_check(struct sim *s, struct sim_vmspace *vs)
 		for (i = 0; (s->cpus_used >> cpu & 1) && i < SIM_TLB_ENTRIES; i++) {
 			struct sim_tlb_entry *t = &s->cpu[cpu].tlb[i];
 
-			if (t->pm == NULL || (vs != NULL && t->pm->pm_plat != vs))
+			if (t->pm == NULL || (vs != NULL && t->pm->pm_plat != vs) || t->va >= eva ||
+			    t->va + t->size <= sva)
 				continue;
 			if (!sim_tlb_stale(s, t, &w))
 				continue;
@@ -149,7 +151,7 @@ sim_tlb_check(struct sim *s, struct sim_vmspace *vs)
 			            cpu, t->va, t->hpa, t->r ? 'r' : '-', t->w ? 'w' : '-',
 			            t->x ? 'x' : '-',
 			            t->pm->pm_type == PMAP_TYPE_EPT ? "EPT" : "x86",
-			            t->filled_event, w.summary);
+			            t->filled_event, sim_walk_describe(&w, desc, sizeof(desc)));
 			t->pm = NULL; /* reported once */
 		}
 	}

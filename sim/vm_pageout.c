@@ -113,5 +113,6 @@ sim_pageout(struct sim *s, uint64_t scan)
 			freed++;
 	}
 	s->stats.pageout_scanned += seen;
+	s->paged_out = s->paged_out || freed != 0 || seen != 0;
 	return freed;
 }

@@ -72,7 +72,7 @@ vfy_check_full(struct sim *s)
 	sim_hash_init(&f.writers);
 	sim_hash_each(&s->vmspaces, vfy_full_space, &f);
 	sim_hash_fini(&f.writers);
-	sim_tlb_check(s, NULL);
+	sim_tlb_check(s, NULL, 0, UINT64_MAX);
 	s->stats.full_checks++;
 }
 
@@ -85,34 +85,28 @@ vfy_event_range(const struct trace_event *ev, uint64_t *sva, uint64_t *eva)
 	*eva = (*eva + PMAP_PAGE_SIZE - 1) & ~(PMAP_PAGE_SIZE - 1);
 }
 
+/*
+ * The pages an event may have changed: its range for map operations and
+ * accesses, the whole vmspace for fork and exec, everything when the
+ * pageout daemon ran (it unmaps pages wherever they are mapped).
+ */
 void
 vfy_check_event(struct sim *s, const struct trace_event *ev)
 {
 	struct sim_vmspace *vs = sim_vmspace_find(s, ev->vm), *child;
-	uint64_t sva, eva;
+	uint64_t sva = 0, eva;
 
-	if (s->cfg.check == SIM_CHECK_FULL || ev->op == TRACE_PAGEOUT) {
+	if (s->cfg.check == SIM_CHECK_FULL || s->paged_out) {
 		vfy_check_full(s);
 		return;
 	}
-	if (vs == NULL)
-		return; /* gone with the event (exit, destroy): the leak check is at the end */
-	switch (ev->op) {
-	case TRACE_FORK:
-		vfy_check_space(s, vs, 0, sim_vm_user_limit(s, vs), false, NULL);
-		if ((child = sim_vmspace_find(s, ev->child)) != NULL)
-			vfy_check_space(s, child, 0, sim_vm_user_limit(s, child), false, NULL);
-		break;
-	case TRACE_EXEC:
-		vfy_check_space(s, vs, 0, sim_vm_user_limit(s, vs), false, NULL);
-		break;
-	case TRACE_VMSPACE_CREATE:
-	case TRACE_SCHED:
-		break;
-	default:
+	if (vs == NULL || ev->op == TRACE_VMSPACE_CREATE || ev->op == TRACE_SCHED)
+		return; /* nothing mapped changed (exit: the leak check is at the end) */
+	eva = sim_vm_user_limit(s, vs);
+	if (ev->op == TRACE_FORK && (child = sim_vmspace_find(s, ev->child)) != NULL)
+		vfy_check_space(s, child, 0, sim_vm_user_limit(s, child), false, NULL);
+	if (ev->op != TRACE_FORK && ev->op != TRACE_EXEC)
 		vfy_event_range(ev, &sva, &eva);
-		vfy_check_space(s, vs, sva, eva, false, NULL);
-		break;
-	}
-	sim_tlb_check(s, vs);
+	vfy_check_space(s, vs, sva, eva, false, NULL);
+	sim_tlb_check(s, vs, sva, eva);
 }

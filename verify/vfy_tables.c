@@ -125,16 +125,37 @@ vfy_table_count(struct vfy_walkctx *c, uint64_t table, int level, unsigned nonze
 		            table, nonzero, pg->md.ptp_refs);
 }
 
+/*
+ * The entries of a table at @level mapping from @base that [sva, eva)
+ * reaches: all 512 when the structure is checked (counts need them all).
+ */
+static void
+vfy_table_span(const struct vfy_walkctx *c, int level, uint64_t base, unsigned *first,
+               unsigned *last)
+{
+	uint64_t size = vfy_level_size(level);
+
+	*first = 0;
+	*last = 511;
+	if (c->structure)
+		return;
+	if (c->sva > base)
+		*first = (unsigned)((c->sva - base) / size);
+	if (c->eva - 1 - base < 512 * size)
+		*last = (unsigned)((c->eva - 1 - base) / size);
+}
+
 static void
 vfy_table(struct vfy_walkctx *c, uint64_t table, int level, uint64_t base)
 {
 	const uint64_t *pt = sim_phys_ptr(c->s->sp, table);
 	uint64_t size = vfy_level_size(level), va;
-	unsigned i, nonzero = 0;
+	unsigned i, first, last, nonzero = 0;
 
 	if (pt == NULL)
 		return vfy_table_count(c, table, level, 0, base);
-	for (i = 0; i < 512; i++) {
+	vfy_table_span(c, level, base, &first, &last);
+	for (i = first; i <= last; i++) {
 		if (pt[i] == 0)
 			continue;
 		nonzero++;
