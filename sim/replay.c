@@ -232,7 +232,10 @@ sim_replay_file(const char *path, const struct sim_config *cfg, FILE *out,
 		vfy_check_full(s);
 	if (s->fatal[0] != '\0')
 		snprintf(sum->fatal, sizeof(sum->fatal), "%s", s->fatal);
-	sum->leaked_frames = s->fatal[0] ? 0 : sim_teardown(s);
+	/* Tear down even after an error (no leak verdict then: the replay stopped). */
+	sum->leaked_frames = sim_teardown(s);
+	if (s->fatal[0] != '\0')
+		sum->leaked_frames = 0;
 	sum->events = s->stats.events;
 	sum->checks = s->stats.checks;
 	sum->divergences = report.divergences;

@@ -87,6 +87,21 @@ vfy_leaf_writer(struct vfy_walkctx *c, uint64_t va, uint64_t hpa)
 		sim_hash_put(c->writers, hpa, (void *)(uintptr_t)(c->vs->id + 1u));
 }
 
+/*
+ * In pair mode an address the x86 tables map was checked, both formats,
+ * when the x86 leaves were visited: do not check (and report) it twice.
+ */
+static bool
+vfy_checked_with_x86(struct vfy_walkctx *c, uint64_t va)
+{
+	struct sim_walk w;
+
+	if (c->pm != &c->vs->ept || !c->vs->has_x86)
+		return false;
+	sim_mmu_walk(c->s, &c->vs->x86, va, &w);
+	return w.ok;
+}
+
 /* Each 4 KiB page of a leaf, through vfy_check_va. */
 static void
 vfy_leaf_pages(struct vfy_walkctx *c, uint64_t va, uint64_t pte, int level)
@@ -99,7 +114,8 @@ vfy_leaf_pages(struct vfy_walkctx *c, uint64_t va, uint64_t pte, int level)
 	for (off = 0; off < size; off += PMAP_PAGE_SIZE) {
 		if (va + off < c->sva || va + off >= c->eva)
 			continue;
-		vfy_check_va(c->s, c->vs, va + off);
+		if (!vfy_checked_with_x86(c, va + off))
+			vfy_check_va(c->s, c->vs, va + off);
 		if (c->writers == NULL)
 			continue;
 		sim_mmu_walk(c->s, c->pm, va + off, &w);
