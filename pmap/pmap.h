@@ -219,6 +219,8 @@ int pmap_enter(struct pmap *pm, uint64_t va, uint64_t hpa, vm_prot_t prot, uint3
 int pmap_remove(struct pmap *pm, uint64_t sva, uint64_t eva);
 int pmap_protect(struct pmap *pm, uint64_t sva, uint64_t eva, vm_prot_t prot);
 int pmap_unwire(struct pmap *pm, uint64_t sva, uint64_t eva);
+/* pmap_remove() for leaves whose A/D was copied from another pmap (a conversion). */
+int pmap_remove_forget_ad(struct pmap *pm, uint64_t sva, uint64_t eva);
 
 /* pmap_page.c */
 void pmap_page_protect(struct pmap_page *pg, vm_prot_t prot);

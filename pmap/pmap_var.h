@@ -214,9 +214,6 @@ void pmap_leaf_clear_table(struct pmap *pm, struct pmap_path *p, uint64_t va,
 void pmap_leaf_update(struct pmap *pm, pmap_pte_t *ptep, pmap_pte_t npte, uint64_t va, int level,
                       struct pmap_inval *iv);
 
-/* pmap_range.c */
-int pmap_remove_forget_ad(struct pmap *pm, uint64_t sva, uint64_t eva);
-
 /* pmap_enter.c */
 int pmap_enter_pte(struct pmap *pm, uint64_t va, pmap_pte_t npte, int level);
 

@@ -80,6 +80,10 @@ sim_replay_copy(struct sim *s, struct sim_vmspace *vs, const struct trace_event 
 		default:
 			return s->fatal[0] ? -1 : 0;
 		}
+		s->stats.copy_bytes += n;
+		/* Device memory (outside RAM) holds no simulated bytes. */
+		if (sim_phys_ptr(s->sp, hpa) == NULL)
+			continue;
 		if (out) {
 			uint8_t *p = sim_phys_ptr(s->sp, hpa);
 			uint64_t i;
@@ -88,7 +92,6 @@ sim_replay_copy(struct sim *s, struct sim_vmspace *vs, const struct trace_event 
 				p[i] = sim_copy_byte(s->report->event_no, va + i);
 		}
 		vfy_check_copy(s, vs, va, hpa, n);
-		s->stats.copy_bytes += n;
 	}
 	return 0;
 }
@@ -227,7 +230,8 @@ sim_replay_file(const char *path, const struct sim_config *cfg, FILE *out,
 		return 2;
 	}
 	rc = sim_replay_stream(s, r, sum);
-	if (rc == 0 && s->fatal[0] == '\0' && cfg->check != SIM_CHECK_NONE &&
+	if (rc == 0 && s->fatal[0] == '\0' &&
+	    (cfg->check != SIM_CHECK_NONE || cfg->mode == SIM_MODE_CONVERT) &&
 	    (report.divergences == 0 || cfg->keep_going))
 		vfy_check_full(s);
 	if (s->fatal[0] != '\0')

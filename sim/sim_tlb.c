@@ -116,15 +116,38 @@ sim_tlb_init(struct sim *s)
  * the CPU takes a spurious fault) but never more, and never another
  * frame: that would be a missing invalidation.
  */
+/* Does the translation @w of page @off of @t's span still allow what @t caches? */
+static bool
+sim_tlb_page_stale(const struct sim_tlb_entry *t, uint64_t off, const struct sim_walk *w)
+{
+	if (!w->ok || w->hpa != t->hpa + off)
+		return true;
+	return (t->r && !w->r) || (t->w && !w->w) || (t->x && !w->x);
+}
+
+/*
+ * A cached translation may grant less than the tables (a later upgrade;
+ * the CPU takes a spurious fault) but never more, and never another
+ * frame: that would be a missing invalidation.  A large entry the tables
+ * now map with smaller pages (a demotion) must still hold for every 4 KiB
+ * page of its span.
+ */
 static bool
 sim_tlb_stale(struct sim *s, const struct sim_tlb_entry *t, struct sim_walk *w)
 {
+	uint64_t off;
+
 	sim_mmu_walk(s, t->pm, t->va, w);
-	if (!w->ok)
+	if (sim_tlb_page_stale(t, 0, w))
 		return true;
-	if (w->hpa != t->hpa)
-		return true;
-	return (t->r && !w->r) || (t->w && !w->w) || (t->x && !w->x);
+	if (w->page_size >= t->size)
+		return false;
+	for (off = PMAP_PAGE_SIZE; off < t->size; off += PMAP_PAGE_SIZE) {
+		sim_mmu_walk(s, t->pm, t->va + off, w);
+		if (sim_tlb_page_stale(t, off, w))
+			return true;
+	}
+	return false;
 }
 
 uint64_t

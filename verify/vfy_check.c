@@ -131,7 +131,19 @@ vfy_check_va(struct sim *s, struct sim_vmspace *vs, uint64_t va)
 		vfy_check_pair(s, vs, &vs->ept, va, &x, &e);
 }
 
-/* The bytes at @hpa against the VM's page and, in pair mode, the EPT path. */
+/* Do @n bytes at two physical addresses agree?  Not when either is not RAM. */
+static bool
+vfy_bytes_equal(struct sim *s, uint64_t a, uint64_t b, uint64_t n)
+{
+	const void *pa = sim_phys_ptr(s->sp, a), *pb = sim_phys_ptr(s->sp, b);
+
+	return pa != NULL && pb != NULL && memcmp(pa, pb, n) == 0;
+}
+
+/*
+ * The bytes a copy routine reached at @hpa (RAM) against the VM's page and,
+ * in pair mode, the EPT path.
+ */
 void
 vfy_check_copy(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t hpa, uint64_t n)
 {
@@ -143,13 +155,13 @@ vfy_check_copy(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t hpa,
 	if (s->cfg.check == SIM_CHECK_NONE)
 		return;
 	if (!sim_vm_resident(s, vs, va, &vm_hpa, &max, &ma) ||
-	    memcmp(sim_phys_ptr(s->sp, hpa), sim_phys_ptr(s->sp, vm_hpa + (va & 0xfff)), n) != 0)
+	    !vfy_bytes_equal(s, hpa, vm_hpa + (va & (PMAP_PAGE_SIZE - 1)), n))
 		sim_diverge(s, vs, va, "copy bytes",
 		            "the copy routine reached hpa %#lx; the VM's page is not there", hpa);
 	if (!(vs->has_x86 && vs->has_ept))
 		return;
 	sim_mmu_walk(s, &vs->ept, va, &e);
-	if (e.ok && memcmp(sim_phys_ptr(s->sp, hpa), sim_phys_ptr(s->sp, e.hpa), n) != 0)
+	if (e.ok && !vfy_bytes_equal(s, hpa, e.hpa, n))
 		sim_diverge(s, vs, va, "copy bytes",
 		            "%lu bytes at %#lx differ between the x86 path (hpa %#lx) and the "
 		            "EPT path (hpa %#lx)",

@@ -24,24 +24,50 @@ vfy_check_space(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t ev
 		vfy_check_tables(s, vs, &vs->ept, sva, eva, structure, writers);
 }
 
-/* Every leaf of the conversion of @vs's x86 pmap against the x86 walk. */
-static void
-vfy_check_converted(struct sim *s, struct sim_vmspace *vs)
+/*
+ * Convert @vs's x86 pmap into @ept, paging out to make room as a kernel
+ * would; false when memory cannot be had even then.
+ */
+static bool
+vfy_convert(struct sim *s, struct sim_vmspace *vs, struct pmap *ept,
+            struct pmap_convert_report *rep)
 {
 	uint32_t flags =
 	    PMAP_PDE_SUPERPAGE |
 	    (s->cfg.ad == SIM_AD_EMULATED ? PMAP_EMULATE_AD_BITS : PMAP_SUPPORTS_EXEC_ONLY);
+	int error;
+
+	while ((error = pmap_pinit(ept, PMAP_TYPE_EPT, flags, vs)) == PMAP_ENOMEM)
+		if (sim_pageout(s, 0) == 0)
+			return false;
+	while ((error = pmap_convert_to_ept(&vs->x86, ept, 0, PMAP_USER_MAX, rep)) == PMAP_ENOMEM)
+		if (sim_pageout(s, 0) == 0)
+			break;
+	if (error != PMAP_OK)
+		pmap_release(ept);
+	return error == PMAP_OK;
+}
+
+/*
+ * Every leaf of the conversion of @vs's x86 pmap against the x86 walk.
+ * The converted pmap's A/D bits are copies: it is emptied without handing
+ * them to the pages, which would tell the pageout daemon of accesses that
+ * never happened.
+ */
+static void
+vfy_check_converted(struct sim *s, struct sim_vmspace *vs)
+{
 	struct pmap_convert_report rep;
 	struct sim_vmspace view = *vs;
 
-	if (pmap_pinit(&view.ept, PMAP_TYPE_EPT, flags, vs) != PMAP_OK ||
-	    pmap_convert_to_ept(&vs->x86, &view.ept, 0, PMAP_USER_MAX, &rep) != PMAP_OK) {
-		sim_fail(s, "converting vmspace %u to EPT: out of memory", vs->id);
+	if (!vfy_convert(s, vs, &view.ept, &rep)) {
+		sim_fail(s, "converting vmspace %u to EPT: physical memory is full", vs->id);
 		return;
 	}
 	view.has_ept = true;
 	vfy_check_tables(s, &view, &view.ept, 0, PMAP_USER_MAX, true, NULL);
 	s->stats.converted_leaves += rep.leaves[0] + rep.leaves[1];
+	(void)pmap_remove_forget_ad(&view.ept, 0, PMAP_USER_MAX);
 	pmap_release(&view.ept);
 }
 
