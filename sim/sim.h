@@ -110,11 +110,23 @@ struct sim_tlb_entry {
 	uint64_t filled_event;
 };
 
-#define SIM_TLB_ENTRIES 64
+/*
+ * A CPU's TLB: 4 KiB translations in SIM_TLB_SETS sets of SIM_TLB_WAYS
+ * ways, indexed by the page number; larger pages in a small fully
+ * associative array (as real CPUs keep separate large-page TLBs).
+ */
+#define SIM_TLB_SETS  64
+#define SIM_TLB_WAYS  4
+#define SIM_TLB_LARGE 32
+
+#define SIM_TLB_LARGE_BASE (SIM_TLB_SETS * SIM_TLB_WAYS)
+#define SIM_TLB_ALL        (SIM_TLB_LARGE_BASE + SIM_TLB_LARGE)
 
 struct sim_cpu {
-	struct sim_tlb_entry tlb[SIM_TLB_ENTRIES];
-	unsigned next_victim;
+	/* [set * WAYS + way] for 4 KiB pages, then [LARGE_BASE + i] for large ones */
+	struct sim_tlb_entry tlb[SIM_TLB_ALL];
+	uint8_t victim[SIM_TLB_SETS];
+	unsigned large_victim;
 };
 
 /* Replay configuration. */

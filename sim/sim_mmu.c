@@ -170,6 +170,20 @@ sim_mmu_try(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, unsigned cpu
 	return 1;
 }
 
+/*
+ * A fault from a TLB entry that grants less than the tables do now (a
+ * rights upgrade the CPU has not seen): spurious, absorbed by the fault
+ * handler (SDM 3A 4.10.4.3).
+ */
+static bool
+sim_mmu_spurious(struct sim *s, struct pmap *pm, uint64_t va, vm_prot_t access, bool user)
+{
+	struct sim_walk w;
+
+	sim_walk_any(s, pm, va, sim_acc(access), user, false, &w);
+	return w.ok;
+}
+
 /* The ground truth a successful access leaves on its page. */
 static void
 sim_mmu_touch(struct sim *s, uint64_t hpa, vm_prot_t access)
@@ -199,6 +213,10 @@ sim_mmu_access(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, unsigned 
 		if (r < 0)
 			return SIM_ACCESS_EFAULT;
 		sim_tlb_drop_va(s, cpu, pm, va);
+		if (sim_mmu_spurious(s, pm, va, access, user)) {
+			s->stats.spurious_faults++;
+			continue; /* the handler finds nothing to do; the retry walks */
+		}
 		if (pmap_emulate_ad(pm, va, access) == PMAP_OK) {
 			s->stats.emulated_ad++;
 			continue;

@@ -14,16 +14,39 @@ sim_tlb_covers(const struct sim_tlb_entry *t, struct pmap *pm, uint64_t va)
 	return t->pm == pm && va >= t->va && va - t->va < t->size;
 }
 
+/* The ways of the 4 KiB set @va falls in. */
+static struct sim_tlb_entry *
+sim_tlb_set(struct sim_cpu *c, uint64_t va)
+{
+	return &c->tlb[((va >> PMAP_PAGE_SHIFT) % SIM_TLB_SETS) * SIM_TLB_WAYS];
+}
+
 struct sim_tlb_entry *
 sim_tlb_lookup(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va)
 {
 	struct sim_cpu *c = &s->cpu[cpu];
+	struct sim_tlb_entry *set = sim_tlb_set(c, va);
 	unsigned i;
 
-	for (i = 0; i < SIM_TLB_ENTRIES; i++)
+	for (i = 0; i < SIM_TLB_WAYS; i++)
+		if (sim_tlb_covers(&set[i], pm, va))
+			return &set[i];
+	for (i = SIM_TLB_LARGE_BASE; i < SIM_TLB_ALL; i++)
 		if (sim_tlb_covers(&c->tlb[i], pm, va))
 			return &c->tlb[i];
 	return NULL;
+}
+
+/* The slot a new translation of @size for @va goes to (round robin). */
+static struct sim_tlb_entry *
+sim_tlb_victim(struct sim_cpu *c, uint64_t va, uint64_t size)
+{
+	if (size == PMAP_PAGE_SIZE) {
+		unsigned set = (va >> PMAP_PAGE_SHIFT) % SIM_TLB_SETS;
+
+		return &sim_tlb_set(c, va)[c->victim[set]++ % SIM_TLB_WAYS];
+	}
+	return &c->tlb[SIM_TLB_LARGE_BASE + c->large_victim++ % SIM_TLB_LARGE];
 }
 
 void
@@ -32,8 +55,11 @@ sim_tlb_fill(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va, const st
 	struct sim_cpu *c = &s->cpu[cpu];
 	struct sim_tlb_entry *t = sim_tlb_lookup(s, cpu, pm, va);
 
-	if (t == NULL)
-		t = &c->tlb[c->next_victim++ % SIM_TLB_ENTRIES];
+	if (t == NULL || t->size != w->page_size) {
+		if (t != NULL)
+			t->pm = NULL;
+		t = sim_tlb_victim(c, va, w->page_size);
+	}
 	s->cpus_used |= 1ul << cpu;
 	t->pm = pm;
 	t->size = w->page_size;
@@ -50,12 +76,10 @@ sim_tlb_fill(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va, const st
 void
 sim_tlb_drop_va(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va)
 {
-	struct sim_cpu *c = &s->cpu[cpu];
-	unsigned i;
+	struct sim_tlb_entry *t;
 
-	for (i = 0; i < SIM_TLB_ENTRIES; i++)
-		if (sim_tlb_covers(&c->tlb[i], pm, va))
-			c->tlb[i].pm = NULL;
+	while ((t = sim_tlb_lookup(s, cpu, pm, va)) != NULL)
+		t->pm = NULL;
 }
 
 void
@@ -64,7 +88,7 @@ sim_tlb_drop_pmap(struct sim *s, struct pmap *pm)
 	unsigned cpu, i;
 
 	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++)
-		for (i = 0; (s->cpus_used >> cpu & 1) && i < SIM_TLB_ENTRIES; i++)
+		for (i = 0; (s->cpus_used >> cpu & 1) && i < SIM_TLB_ALL; i++)
 			if (s->cpu[cpu].tlb[i].pm == pm)
 				s->cpu[cpu].tlb[i].pm = NULL;
 }
@@ -150,33 +174,64 @@ sim_tlb_stale(struct sim *s, const struct sim_tlb_entry *t, struct sim_walk *w)
 	return false;
 }
 
-uint64_t
-sim_tlb_check(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
+static bool
+sim_tlb_wanted(const struct sim_tlb_entry *t, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
+{
+	return t->pm != NULL && (vs == NULL || t->pm->pm_plat == vs) && t->va < eva &&
+	       t->va + t->size > sva;
+}
+
+static uint64_t
+sim_tlb_check_one(struct sim *s, unsigned cpu, struct sim_tlb_entry *t)
 {
 	struct sim_walk w;
 	char desc[160];
-	uint64_t found = 0;
-	unsigned cpu, i;
 
-	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
-		for (i = 0; (s->cpus_used >> cpu & 1) && i < SIM_TLB_ENTRIES; i++) {
-			struct sim_tlb_entry *t = &s->cpu[cpu].tlb[i];
+	if (!sim_tlb_stale(s, t, &w))
+		return 0;
+	sim_diverge(s, t->pm->pm_plat, t->va, "stale TLB",
+	            "cpu %u caches %#lx -> hpa %#lx %c%c%c (%s, filled at event %lu); the tables "
+	            "now say: %s",
+	            cpu, t->va, t->hpa, t->r ? 'r' : '-', t->w ? 'w' : '-', t->x ? 'x' : '-',
+	            t->pm->pm_type == PMAP_TYPE_EPT ? "EPT" : "x86", t->filled_event,
+	            sim_walk_describe(&w, desc, sizeof(desc)));
+	t->pm = NULL; /* reported once */
+	return 1;
+}
 
-			if (t->pm == NULL || (vs != NULL && t->pm->pm_plat != vs) || t->va >= eva ||
-			    t->va + t->size <= sva)
-				continue;
-			if (!sim_tlb_stale(s, t, &w))
-				continue;
-			found++;
-			sim_diverge(s, t->pm->pm_plat, t->va, "stale TLB",
-			            "cpu %u caches %#lx -> hpa %#lx %c%c%c (%s, filled at event "
-			            "%lu); the tables now say: %s",
-			            cpu, t->va, t->hpa, t->r ? 'r' : '-', t->w ? 'w' : '-',
-			            t->x ? 'x' : '-',
-			            t->pm->pm_type == PMAP_TYPE_EPT ? "EPT" : "x86",
-			            t->filled_event, sim_walk_describe(&w, desc, sizeof(desc)));
-			t->pm = NULL; /* reported once */
-		}
+/* The entries of @cpu that may cache [sva, eva): a few sets, or all. */
+static uint64_t
+sim_tlb_check_cpu(struct sim *s, unsigned cpu, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
+{
+	struct sim_cpu *c = &s->cpu[cpu];
+	uint64_t found = 0, va;
+	unsigned i;
+
+	if (eva - sva > SIM_TLB_SETS * PMAP_PAGE_SIZE) {
+		for (i = 0; i < SIM_TLB_ALL; i++)
+			if (sim_tlb_wanted(&c->tlb[i], vs, sva, eva))
+				found += sim_tlb_check_one(s, cpu, &c->tlb[i]);
+		return found;
 	}
+	for (va = sva; va < eva; va += PMAP_PAGE_SIZE)
+		for (i = 0; i < SIM_TLB_WAYS; i++)
+			if (sim_tlb_wanted(&sim_tlb_set(c, va)[i], vs, sva, eva))
+				found += sim_tlb_check_one(s, cpu, &sim_tlb_set(c, va)[i]);
+	for (i = SIM_TLB_LARGE_BASE; i < SIM_TLB_ALL; i++)
+		if (sim_tlb_wanted(&c->tlb[i], vs, sva, eva))
+			found += sim_tlb_check_one(s, cpu, &c->tlb[i]);
+	return found;
+}
+
+uint64_t
+sim_tlb_check(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
+{
+	uint64_t found = 0;
+	unsigned cpu;
+
+	sva &= ~(PMAP_PAGE_SIZE - 1);
+	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++)
+		if (s->cpus_used >> cpu & 1)
+			found += sim_tlb_check_cpu(s, cpu, vs, sva, eva);
 	return found;
 }
