@@ -16,6 +16,7 @@ PACKAGES=(
 	python3
 	clang-format
 	binutils
+	linux-perf # tools/eptsim-record and its end-to-end test
 )
 
 missing=()

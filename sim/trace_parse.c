@@ -1,94 +1,26 @@
 /*
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * trace_parse.c - one trace event line to a struct trace_event and back
+ * trace_parse.c - one trace event line to a struct trace_event
  * (traces/FORMAT.md, "Event lines").
  *
- * Everything is a table.  trace_keys[] says how each key's value is
- * spelled (trace_vparse[], trace_vformat[]) and which values are in
- * range; trace_ops[] which keys each op requires and which must be
- * page-aligned; trace_conds[] the keys that one key's value brings in
- * (owner for kind=guest, file/offset and hpa/ma for the mmap backings);
- * trace_checks[] the rules that span keys.  A line is parsed into an
- * array of values indexed by key, v[], and only then assembled into the
- * event; trace_format() extracts the same array and prints it in key
- * order, which is the canonical order.
+ * The line is split into the op and its key=value tokens; each value is
+ * parsed by its key's trace_vparse[] into v[], the array of values by
+ * key, then trace_checks[] run the rules that span keys, and only then
+ * is v[] assembled into the event.  The tables are in trace_tables.c
+ * (see trace_var.h); trace_format.c is the way back.
  */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/trace.h"
+#include "sim/trace_var.h"
 
 #define TRACE_VA_LIMIT  (1ull << 48) /* 4-level paging: 48 address bits */
 #define TRACE_PAGE_MASK (PMAP_PAGE_SIZE - 1)
-#define TRACE_NCPU      64
 #define TRACE_QUOTE_MAX 64 /* bytes of a bad token quoted in a message */
 #define TRACE_WHY_MAX   384
-
-/* The keys, in canonical order: trace_format() prints them so. */
-enum trace_key {
-	K_VM,
-	K_CHILD,
-	K_KIND,
-	K_OWNER,
-	K_TID,
-	K_CPU,
-	K_VA,
-	K_LEN,
-	K_PROT,
-	K_ACCESS,
-	K_MODE,
-	K_SHARE,
-	K_BACKING,
-	K_FILE,
-	K_OFFSET,
-	K_HPA,
-	K_MA,
-	K_ADVICE,
-	K_PAGES,
-	K_COUNT,
-};
-
-#define KB(k)  (1u << (k))
-#define VA_LEN (KB(K_VM) | KB(K_VA) | KB(K_LEN))
-
-enum trace_vtype {
-	TV_HEX,  /* 0x then hex digits, 64 bits */
-	TV_DEC,  /* decimal digits, at most the key's limit */
-	TV_PROT, /* [r-][w-][x-] */
-	TV_NAME, /* one of the key's names[] */
-};
-
-struct trace_name {
-	const char *name;
-	uint64_t val;
-};
-
-struct trace_key_desc {
-	const char *name;
-	enum trace_vtype type;
-	uint64_t limit;                 /* TV_DEC: the field's largest value; more overflows */
-	uint64_t min, max;              /* the accepted range */
-	const struct trace_name *names; /* TV_NAME: NULL-terminated */
-};
-
-struct trace_op_desc {
-	const char *name;
-	uint32_t required; /* keys every line of this op has */
-	uint32_t cond;     /* keys trace_conds[] requires or forbids */
-	uint32_t aligned;  /* keys that must be multiples of 4096 */
-	bool prot_none;    /* prot=--- is allowed */
-};
-
-/* For @op, key @sel having value @val requires @keys; any other value forbids them. */
-struct trace_cond {
-	enum trace_op op;
-	enum trace_key sel;
-	uint64_t val;
-	uint32_t keys;
-};
 
 /* One line being parsed: the op, the values by key, the keys seen. */
 struct trace_parse {
@@ -98,110 +30,6 @@ struct trace_parse {
 	uint32_t seen;
 	char why[TRACE_WHY_MAX];
 };
-
-/* Appends to a caller's buffer, truncating; buf is always terminated. */
-struct trace_out {
-	char *buf;
-	size_t len, pos;
-};
-
-static const struct trace_name trace_kind_names[] = {
-	{ "process", TRACE_VM_PROCESS },
-	{ "guest", TRACE_VM_GUEST },
-	{ NULL, 0 },
-};
-
-static const struct trace_name trace_access_names[] = {
-	{ "r", VM_PROT_READ },
-	{ "w", VM_PROT_WRITE },
-	{ "x", VM_PROT_EXECUTE },
-	{ NULL, 0 },
-};
-
-static const struct trace_name trace_mode_names[] = {
-	{ "user", 1 },
-	{ "kernel", 0 },
-	{ NULL, 0 },
-};
-
-static const struct trace_name trace_share_names[] = {
-	{ "private", 0 },
-	{ "shared", 1 },
-	{ NULL, 0 },
-};
-
-static const struct trace_name trace_backing_names[] = {
-	{ "anon", TRACE_BACKING_ANON },
-	{ "file", TRACE_BACKING_FILE },
-	{ "device", TRACE_BACKING_DEVICE },
-	{ NULL, 0 },
-};
-
-static const struct trace_name trace_ma_names[] = {
-	{ "UC", PMAP_MA_UC }, { "WC", PMAP_MA_WC }, { "WT", PMAP_MA_WT },
-	{ "WP", PMAP_MA_WP }, { "WB", PMAP_MA_WB }, { "UC-", PMAP_MA_UC_MINUS },
-	{ NULL, 0 },
-};
-
-static const struct trace_name trace_advice_names[] = {
-	{ "dontneed", TRACE_ADVICE_DONTNEED },
-	{ NULL, 0 },
-};
-
-/* The key's name, how its value is spelled, the field's limit, the accepted range, names. */
-static const struct trace_key_desc trace_keys[K_COUNT] = {
-	[K_VM] = { "vm", TV_DEC, UINT32_MAX, 1, UINT32_MAX, NULL },
-	[K_CHILD] = { "child", TV_DEC, UINT32_MAX, 1, UINT32_MAX, NULL },
-	[K_KIND] = { "kind", TV_NAME, 0, 0, UINT64_MAX, trace_kind_names },
-	[K_OWNER] = { "owner", TV_DEC, UINT32_MAX, 1, UINT32_MAX, NULL },
-	[K_TID] = { "tid", TV_DEC, UINT32_MAX, 1, UINT32_MAX, NULL },
-	[K_CPU] = { "cpu", TV_DEC, UINT32_MAX, 0, TRACE_NCPU - 1, NULL },
-	[K_VA] = { "va", TV_HEX, UINT64_MAX, 0, UINT64_MAX, NULL },
-	[K_LEN] = { "len", TV_HEX, UINT64_MAX, 1, UINT64_MAX, NULL },
-	[K_PROT] = { "prot", TV_PROT, 0, 0, UINT64_MAX, NULL },
-	[K_ACCESS] = { "access", TV_NAME, 0, 0, UINT64_MAX, trace_access_names },
-	[K_MODE] = { "mode", TV_NAME, 0, 0, UINT64_MAX, trace_mode_names },
-	[K_SHARE] = { "share", TV_NAME, 0, 0, UINT64_MAX, trace_share_names },
-	[K_BACKING] = { "backing", TV_NAME, 0, 0, UINT64_MAX, trace_backing_names },
-	[K_FILE] = { "file", TV_DEC, UINT64_MAX, 0, UINT64_MAX, NULL },
-	[K_OFFSET] = { "offset", TV_HEX, UINT64_MAX, 0, UINT64_MAX, NULL },
-	[K_HPA] = { "hpa", TV_HEX, UINT64_MAX, 0, UINT64_MAX, NULL },
-	[K_MA] = { "ma", TV_NAME, 0, 0, UINT64_MAX, trace_ma_names },
-	[K_ADVICE] = { "advice", TV_NAME, 0, 0, UINT64_MAX, trace_advice_names },
-	[K_PAGES] = { "pages", TV_DEC, UINT64_MAX, 1, UINT64_MAX, NULL },
-};
-
-static const struct trace_op_desc trace_ops[TRACE_OP_COUNT] = {
-	[TRACE_VMSPACE_CREATE] = { "vmspace_create", KB(K_VM) | KB(K_KIND), KB(K_OWNER), 0, false },
-	[TRACE_VMSPACE_DESTROY] = { "vmspace_destroy", KB(K_VM), 0, 0, false },
-	[TRACE_FORK] = { "fork", KB(K_VM) | KB(K_CHILD), 0, 0, false },
-	[TRACE_EXEC] = { "exec", KB(K_VM), 0, 0, false },
-	[TRACE_EXIT] = { "exit", KB(K_VM), 0, 0, false },
-	[TRACE_MMAP] = { "mmap", VA_LEN | KB(K_PROT) | KB(K_SHARE) | KB(K_BACKING),
-	                 KB(K_FILE) | KB(K_OFFSET) | KB(K_HPA) | KB(K_MA),
-	                 KB(K_VA) | KB(K_LEN) | KB(K_OFFSET) | KB(K_HPA), false },
-	[TRACE_MPROTECT] = { "mprotect", VA_LEN | KB(K_PROT), 0, KB(K_VA) | KB(K_LEN), true },
-	[TRACE_MUNMAP] = { "munmap", VA_LEN, 0, KB(K_VA) | KB(K_LEN), false },
-	[TRACE_MADVISE] = { "madvise", VA_LEN | KB(K_ADVICE), 0, KB(K_VA) | KB(K_LEN), false },
-	[TRACE_WIRE] = { "wire", VA_LEN, 0, KB(K_VA) | KB(K_LEN), false },
-	[TRACE_UNWIRE] = { "unwire", VA_LEN, 0, KB(K_VA) | KB(K_LEN), false },
-	[TRACE_FAULT] = { "fault",
-	                  KB(K_VM) | KB(K_TID) | KB(K_CPU) | KB(K_VA) | KB(K_ACCESS) | KB(K_MODE),
-	                  0, 0, false },
-	[TRACE_COPYIN] = { "copyin", VA_LEN | KB(K_CPU), 0, 0, false },
-	[TRACE_COPYOUT] = { "copyout", VA_LEN | KB(K_CPU), 0, 0, false },
-	[TRACE_PAGEOUT] = { "pageout", KB(K_PAGES), 0, 0, false },
-	[TRACE_CHECK] = { "check", 0, 0, 0, false },
-	[TRACE_SCHED] = { "sched", KB(K_TID) | KB(K_CPU), 0, 0, false },
-};
-
-static const struct trace_cond trace_conds[] = {
-	{ TRACE_VMSPACE_CREATE, K_KIND, TRACE_VM_GUEST, KB(K_OWNER) },
-	{ TRACE_MMAP, K_BACKING, TRACE_BACKING_FILE, KB(K_FILE) | KB(K_OFFSET) },
-	{ TRACE_MMAP, K_BACKING, TRACE_BACKING_DEVICE, KB(K_HPA) | KB(K_MA) },
-};
-
-#define NCONDS (sizeof(trace_conds) / sizeof(trace_conds[0]))
 
 static int
 qlen(size_t n)
@@ -233,21 +61,6 @@ trace_bad(struct trace_parse *p, enum trace_key k, const char *s, size_t n, cons
 	vsnprintf(p->why + used, sizeof(p->why) - (size_t)used, fmt, ap);
 	va_end(ap);
 	return (-1);
-}
-
-static void __attribute__((format(printf, 2, 3)))
-trace_out(struct trace_out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->pos + 1 >= o->len)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->pos += (size_t)n < o->len - o->pos ? (size_t)n : o->len - o->pos - 1;
 }
 
 static bool
@@ -335,10 +148,7 @@ trace_parse_dec(struct trace_parse *p, enum trace_key k, const char *s, size_t n
 	return (0);
 }
 
-/* prot: position i is the letter "rwx"[i] (that right) or '-' (not). */
-static const char trace_prot_letters[3] = { 'r', 'w', 'x' };
-static const vm_prot_t trace_prot_bits[3] = { VM_PROT_READ, VM_PROT_WRITE, VM_PROT_EXECUTE };
-
+/* prot: the letters of trace_prot_letters[] or '-', in that order. */
 static int
 trace_parse_prot(struct trace_parse *p, enum trace_key k, const char *s, size_t n)
 {
@@ -396,69 +206,6 @@ static trace_vparse_fn *const trace_vparse[] = {
 	[TV_PROT] = trace_parse_prot,
 	[TV_NAME] = trace_parse_name,
 };
-
-/* Value formatters: the canonical spelling of @v for key @k. */
-
-static void
-trace_format_hex(struct trace_out *o, enum trace_key k, uint64_t v)
-{
-	trace_out(o, "0x%" PRIx64, v);
-}
-
-static void
-trace_format_dec(struct trace_out *o, enum trace_key k, uint64_t v)
-{
-	trace_out(o, "%" PRIu64, v);
-}
-
-static void
-trace_format_prot(struct trace_out *o, enum trace_key k, uint64_t v)
-{
-	size_t i;
-
-	for (i = 0; i < 3; i++)
-		trace_out(o, "%c", (v & trace_prot_bits[i]) ? trace_prot_letters[i] : '-');
-}
-
-/* The name of value @v of key @k, or "?" when it has none. */
-static const char *
-trace_name_of(enum trace_key k, uint64_t v)
-{
-	const struct trace_name *nm;
-
-	for (nm = trace_keys[k].names; nm->name != NULL; nm++)
-		if (nm->val == v)
-			return (nm->name);
-	return ("?");
-}
-
-static void
-trace_format_name(struct trace_out *o, enum trace_key k, uint64_t v)
-{
-	trace_out(o, "%s", trace_name_of(k, v));
-}
-
-typedef void trace_vformat_fn(struct trace_out *, enum trace_key, uint64_t);
-
-static trace_vformat_fn *const trace_vformat[] = {
-	[TV_HEX] = trace_format_hex,
-	[TV_DEC] = trace_format_dec,
-	[TV_PROT] = trace_format_prot,
-	[TV_NAME] = trace_format_name,
-};
-
-/* The keys a line of @op with values @v has: required plus those its conds bring in. */
-static uint32_t
-trace_keys_needed(enum trace_op op, const uint64_t *v)
-{
-	uint32_t keys = trace_ops[op].required;
-	size_t i;
-
-	for (i = 0; i < NCONDS; i++)
-		if (trace_conds[i].op == op && v[trace_conds[i].sel] == trace_conds[i].val)
-			keys |= trace_conds[i].keys;
-	return (keys);
-}
 
 static int
 trace_key_lookup(const char *s, size_t n)
@@ -584,7 +331,7 @@ trace_check_cond(struct trace_parse *p)
 	size_t i;
 	int k;
 
-	for (i = 0; i < NCONDS; i++) {
+	for (i = 0; i < trace_nconds; i++) {
 		if (trace_conds[i].op != p->op)
 			continue;
 		for (k = 0; k < K_COUNT; k++)
@@ -687,31 +434,6 @@ trace_assemble(const uint64_t *v, struct trace_event *ev)
 	ev->pages = v[K_PAGES];
 }
 
-/* The event to v[]: the inverse of trace_assemble(). */
-static void
-trace_extract(const struct trace_event *ev, uint64_t *v)
-{
-	v[K_VM] = ev->vm;
-	v[K_CHILD] = ev->child;
-	v[K_KIND] = ev->kind;
-	v[K_OWNER] = ev->owner;
-	v[K_TID] = ev->tid;
-	v[K_CPU] = ev->cpu;
-	v[K_VA] = ev->va;
-	v[K_LEN] = ev->len;
-	v[K_PROT] = ev->prot;
-	v[K_ACCESS] = ev->prot;
-	v[K_MODE] = ev->user;
-	v[K_SHARE] = ev->shared;
-	v[K_BACKING] = ev->backing;
-	v[K_FILE] = ev->file;
-	v[K_OFFSET] = ev->offset;
-	v[K_HPA] = ev->hpa;
-	v[K_MA] = ev->memattr;
-	v[K_ADVICE] = ev->advice;
-	v[K_PAGES] = ev->pages;
-}
-
 /*
  * Parse @line (one event, no newline) as line @lineno of @path.  On
  * success @ev is the event, every field the op has no key for zero, and
@@ -735,45 +457,4 @@ trace_parse_line(const char *line, uint64_t lineno, const char *path, struct tra
 	trace_assemble(p.v, ev);
 	ev->line = lineno;
 	return (0);
-}
-
-/*
- * The canonical line for @ev in @buf (@len bytes, truncated to fit,
- * always terminated when @len > 0): the op, then its keys in the order
- * of traces/FORMAT.md, single spaces, no comment.  A line is at most a
- * few hundred bytes; TRACE_LINE_MAX + 1 always suffices.  An out-of-range
- * value prints as "?", which the parser rejects.  Returns @buf.
- */
-const char *
-trace_format(const struct trace_event *ev, char *buf, size_t len)
-{
-	struct trace_out o = { buf, len, 0 };
-	uint64_t v[K_COUNT];
-	uint32_t keys;
-	int k;
-
-	if (len == 0)
-		return (buf);
-	buf[0] = '\0';
-	trace_out(&o, "%s", trace_op_name(ev->op));
-	if ((unsigned)ev->op >= TRACE_OP_COUNT)
-		return (buf);
-	trace_extract(ev, v);
-	keys = trace_keys_needed(ev->op, v);
-	for (k = 0; k < K_COUNT; k++) {
-		if (!(keys & KB(k)))
-			continue;
-		trace_out(&o, " %s=", trace_keys[k].name);
-		trace_vformat[trace_keys[k].type](&o, (enum trace_key)k, v[k]);
-	}
-	return (buf);
-}
-
-/* The op's name in a trace ("vmspace_create", ...), or "?" out of range. */
-const char *
-trace_op_name(enum trace_op op)
-{
-	if ((unsigned)op >= TRACE_OP_COUNT)
-		return ("?");
-	return (trace_ops[op].name);
 }

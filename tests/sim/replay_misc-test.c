@@ -1,0 +1,215 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * replay_misc-test.c - the replay's leak check (a frame still in use at
+ * sim_teardown(), directly and through sim_replay_file(), which needs
+ * -Wl,--wrap=sim_teardown), its check of the bytes a copy routine
+ * reaches, and the positive control: a clean scenario in every mode.
+ * Fixture and method: replay_fixture.h.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/sim/replay_fixture.h"
+#include "verify/vfy_check.h"
+
+/* 15. A frame nobody frees is counted by sim_teardown(). */
+static void
+test_replay_leak_teardown(void **state)
+{
+	struct fixture *fx = fx_pair(state);
+	uint64_t hpa;
+
+	scenario_one_page(fx, 0x1000);
+	hpa = sim_phys_alloc(fx->s->sp);
+	assert_true(hpa != 0);
+	assert_int_equal(sim_teardown(fx->s), 1);
+	sim_phys_free(fx->s->sp, hpa);
+	assert_int_equal(sim_teardown(fx->s), 0);
+}
+
+/*
+ * 15, through sim_replay_file(): sim_teardown is wrapped at link time
+ * (-Wl,--wrap=sim_teardown) so a test can leak one frame just before the
+ * replay's own teardown.
+ */
+uint64_t __real_sim_teardown(struct sim *s);
+uint64_t __wrap_sim_teardown(struct sim *s);
+
+static bool leak_at_teardown;
+
+uint64_t
+__wrap_sim_teardown(struct sim *s)
+{
+	if (leak_at_teardown) {
+		leak_at_teardown = false;
+		assert_true(sim_phys_alloc(s->sp) != 0);
+	}
+	return (__real_sim_teardown(s));
+}
+
+static void
+write_trace(char path[64])
+{
+	static const char text[] =
+	    "eptsim-trace 1 source=replay-test leak\n"
+	    "vmspace_create vm=1 kind=process\n"
+	    "mmap vm=1 va=0x400000 len=0x1000 prot=rw- share=private backing=anon\n"
+	    "sched tid=1 cpu=0\n"
+	    "fault vm=1 tid=1 cpu=0 va=0x400000 access=w mode=user\n"
+	    "exit vm=1\n";
+	int fd;
+
+	snprintf(path, 64, "/tmp/eptsim-replay-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	assert_int_equal(close(fd), 0);
+}
+
+static void
+test_replay_leak_file(void **state)
+{
+	struct fixture *fx = *state;
+	struct sim_config cfg = {
+		.mode = SIM_MODE_PAIR, .check = SIM_CHECK_FULL, .ram_pages = RAM_PAGES, .seed = SEED
+	};
+	struct replay_summary sum;
+	char path[64];
+	int rc[2];
+
+	write_trace(path);
+	rc[0] = sim_replay_file(path, &cfg, fx->out, &sum);
+	assert_int_equal(sum.leaked_frames, 0);
+	assert_int_equal(sum.divergences, 0);
+	leak_at_teardown = true;
+	rc[1] = sim_replay_file(path, &cfg, fx->out, &sum);
+	unlink(path);
+	assert_int_equal(rc[0], 0);
+	assert_int_equal(rc[1], 1);
+	assert_int_equal(sum.leaked_frames, 1);
+	assert_int_equal(sum.divergences, 1);
+	assert_string_equal(fx_output(fx),
+	                    "eptsim: DIVERGENCE: 1 frames still in use after every vmspace "
+	                    "exited (page tables or pv chunks leaked)\n");
+}
+
+/*
+ * 16. The x86 leaf of VA (file page 0) names VA2's frame (file page 1,
+ * other bytes); both were read by the user, so the x86 TLB is empty.
+ * copyin reads through x86: the bytes it reached are not the VM's page,
+ * nor what EPT reaches; then the check after the event sees the wrong
+ * frame and the formats disagreeing, once per leaf.
+ */
+static void
+test_replay_copy_bytes(void **state)
+{
+	struct fixture *fx = fx_pair(state);
+	struct sim_vmspace *vs;
+	uint64_t a, b;
+
+	REPLAY(fx, "vmspace_create vm=1 kind=process",
+	       "mmap vm=1 va=0x400000 len=0x2000 prot=r-- share=private backing=file file=7 "
+	       "offset=0x0",
+	       "sched tid=1 cpu=0", "fault vm=1 tid=1 cpu=0 va=0x400000 access=r mode=user",
+	       "fault vm=1 tid=1 cpu=0 va=0x401000 access=r mode=user");
+	vs = vmspace(fx, 1);
+	a = vm_frame(fx, vs, VA);
+	b = vm_frame(fx, vs, VA2);
+	assert_true(memcmp(sim_phys_ptr(fx->s->sp, a), sim_phys_ptr(fx->s->sp, b), 0x100) != 0);
+	poke_frame(fx, &vs->x86, VA, b);
+	REPLAY(fx, "copyin vm=1 cpu=0 va=0x400000 len=0x100");
+	ASSERT_DIVERGENCES(fx, 6, "copy bytes", "copy bytes", "wrong frame", "formats disagree");
+	assert_report_has(fx, "the copy routine reached hpa %#lx; the VM's page is not there", b);
+	assert_report_has(fx,
+	                  "256 bytes at 0x400000 differ between the x86 path (hpa %#lx) and the "
+	                  "EPT path (hpa %#lx)",
+	                  b, a);
+}
+
+/* Positive controls: a clean scenario in every mode and A/D flavour. */
+static const char *const clean_lines[] = {
+	"vmspace_create vm=1 kind=process",
+	"mmap vm=1 va=0x400000 len=0x4000 prot=r-x share=private backing=file file=7 offset=0x0",
+	"mmap vm=1 va=0x600000 len=0x8000 prot=rw- share=private backing=anon",
+	"mmap vm=1 va=0x800000 len=0x2000 prot=rw- share=shared backing=file file=8 offset=0x0",
+	"sched tid=1 cpu=0",
+	"fault vm=1 tid=1 cpu=0 va=0x400010 access=x mode=user",
+	"fault vm=1 tid=1 cpu=0 va=0x600000 access=w mode=user",
+	"fault vm=1 tid=1 cpu=0 va=0x601000 access=r mode=user",
+	"fault vm=1 tid=1 cpu=0 va=0x800000 access=w mode=user",
+	"copyout vm=1 cpu=0 va=0x601ff0 len=0x20",
+	"copyin vm=1 cpu=0 va=0x400000 len=0x100",
+	"fork vm=1 child=2",
+	"sched tid=2 cpu=1",
+	"fault vm=2 tid=2 cpu=1 va=0x600000 access=w mode=user",
+	"fault vm=2 tid=2 cpu=1 va=0x800000 access=r mode=user",
+	"fault vm=1 tid=1 cpu=0 va=0x601000 access=w mode=user",
+	"mprotect vm=1 va=0x600000 len=0x2000 prot=r--",
+	"pageout pages=8",
+	"fault vm=1 tid=1 cpu=0 va=0x600000 access=r mode=user",
+	"copyout vm=2 cpu=1 va=0x602000 len=0x10",
+	"munmap vm=2 va=0x600000 len=0x1000",
+	"madvise vm=1 va=0x601000 len=0x1000 advice=dontneed",
+	"pageout pages=8",
+	"check",
+	"vmspace_create vm=3 kind=guest owner=1",
+	"mmap vm=3 va=0x100000 len=0x2000 prot=rwx share=private backing=anon",
+	"fault vm=3 tid=1 cpu=0 va=0x100000 access=w mode=user",
+	"fault vm=3 tid=1 cpu=0 va=0x101000 access=x mode=user",
+	"check",
+	"vmspace_destroy vm=3",
+	"exit vm=2",
+	"exit vm=1",
+};
+
+struct mode_case {
+	enum sim_mode mode;
+	enum sim_ad ad;
+};
+
+static const struct mode_case mode_cases[] = {
+	{ SIM_MODE_PAIR, SIM_AD_HW },    { SIM_MODE_PAIR, SIM_AD_EMULATED },
+	{ SIM_MODE_CONVERT, SIM_AD_HW }, { SIM_MODE_CONVERT, SIM_AD_EMULATED },
+	{ SIM_MODE_EPT, SIM_AD_HW },     { SIM_MODE_EPT, SIM_AD_EMULATED },
+};
+
+static void
+test_replay_clean_modes(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(mode_cases); i++) {
+		struct fixture *fx =
+		    fx_start(state, mode_cases[i].mode, mode_cases[i].ad, SIM_CHECK_FULL, 0);
+
+		replay(fx, clean_lines, NELEM(clean_lines));
+		vfy_check_full(fx->s);
+		if (fx->report.divergences != 0)
+			fprintf(stderr, "mode %d ad %d:\n", mode_cases[i].mode, mode_cases[i].ad);
+		assert_no_divergence(fx);
+		assert_int_equal(fx->s->stats.full_checks, fx->nev + 1);
+		assert_int_equal(fx_reset(fx), 0); /* sim_teardown() finds no frame in use */
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_replay_leak_teardown),
+		T(test_replay_leak_file),
+		T(test_replay_copy_bytes),
+		T(test_replay_clean_modes),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}

@@ -1,0 +1,254 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * replay_tlb-test.c - the replay's checks of what the simulated MMUs do
+ * at an access: a stale TLB entry, an invalid (misconfigured) entry, a
+ * lost dirty bit or reference seen by the pageout, a fault that never
+ * resolves; with the controls that find nothing.  Fixture and method:
+ * replay_fixture.h.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/sim/replay_fixture.h"
+#include "verify/vfy_check.h"
+
+/*
+ * 1. A translation cached by cpu 0 at event 4 outlives mprotect r-- at
+ * event 5, which took W away: the user's write through EPT (INVEPT
+ * needed), the kernel's copyout through x86 (INVLPG needed).
+ */
+struct stale_case {
+	const char *touch;
+	const char *format; /* the pmap whose TLB entry goes stale */
+};
+
+static const struct stale_case stale_cases[] = {
+	{ "fault vm=1 tid=1 cpu=0 va=0x400000 access=w mode=user", "EPT" },
+	{ "copyout vm=1 cpu=0 va=0x400000 len=0x10", "x86" },
+};
+
+static void
+stale_tlb_scenario(struct fixture *fx, const struct stale_case *c)
+{
+	print_message("case %s\n", c->format);
+	scenario(fx, "mmap vm=1 va=0x400000 len=0x1000 prot=rw- share=private backing=anon",
+	         c->touch);
+	REPLAY(fx, "mprotect vm=1 va=0x400000 len=0x1000 prot=r--");
+}
+
+/* 1. The CPUs ignore invalidations (--inject=skip-inval). */
+static void
+test_replay_stale_tlb(void **state)
+{
+	struct fixture *fx;
+	uint64_t a;
+	size_t i;
+
+	for (i = 0; i < NELEM(stale_cases); i++) {
+		if (i > 0)
+			assert_int_equal(fx_reset(*state), 0);
+		fx = fx_start(state, SIM_MODE_PAIR, SIM_AD_HW, SIM_CHECK_INCREMENTAL,
+		              SIM_INJECT_SKIP_INVAL);
+		stale_tlb_scenario(fx, &stale_cases[i]);
+		a = vm_frame(fx, vmspace(fx, 1), VA);
+		ASSERT_DIVERGENCES(fx, 5, "stale TLB");
+		assert_report_has(fx,
+		                  "cpu 0 caches 0x400000 -> hpa %#lx rw- (%s, filled at event 4); "
+		                  "the tables now say: hpa %#lx r-- 4K",
+		                  a, stale_cases[i].format, a);
+	}
+}
+
+/* 1, the control: the same events with invalidations find nothing. */
+static void
+test_replay_stale_tlb_control(void **state)
+{
+	struct fixture *fx;
+	size_t i;
+
+	for (i = 0; i < NELEM(stale_cases); i++) {
+		if (i > 0)
+			assert_int_equal(fx_reset(*state), 0);
+		fx = fx_pair(state);
+		stale_tlb_scenario(fx, &stale_cases[i]);
+		vfy_check_full(fx->s);
+		assert_no_divergence(fx);
+	}
+}
+
+/*
+ * 6. The EPT leaf says XWR=010 (write without read, SDM 3C 29.3.3.1): the
+ * user's read through EPT takes an EPT misconfiguration.  The page was
+ * written by copyout, so the read walks the tables (no EPT TLB entry).
+ */
+static void
+test_replay_invalid_entry(void **state)
+{
+	struct fixture *fx = fx_pair(state);
+	uint64_t *pte;
+
+	scenario_two_pages_kernel(fx);
+	pte = pte_of(fx, &vmspace(fx, 1)->ept, VA, NULL);
+	assert_int_equal(*pte & EPT_XWR, 3); /* rw-: R|W */
+	poke64(fx, pte, (*pte & ~EPT_XWR) | EPT_W);
+	REPLAY(fx, "fault vm=1 tid=1 cpu=0 va=0x400000 access=r mode=user");
+	ASSERT_DIVERGENCES(fx, 5, "invalid entry");
+	assert_report_has(fx, "read/fetch access by cpu 0: MISCONFIG: PTE XWR=010 (write "
+	                      "without read)");
+}
+
+/*
+ * 12. A page written by the user loses D in both leaves (x86 bit 6, EPT
+ * bit 9).  The pageout clock passes it twice: referenced (A) the first
+ * time, then pmap_is_modified calls it clean though it was written.
+ */
+static void
+test_replay_lost_dirty(void **state)
+{
+	struct fixture *fx = fx_pair(state);
+	struct sim_vmspace *vs;
+	uint64_t a, *x, *e;
+
+	scenario_one_page(fx, 0x1000);
+	vs = vmspace(fx, 1);
+	a = vm_frame(fx, vs, VA);
+	x = pte_of(fx, &vs->x86, VA, NULL);
+	e = pte_of(fx, &vs->ept, VA, NULL);
+	assert_true((*x & X86_D) && (*e & EPT_D));
+	*x &= ~X86_D; /* the pageout removes the entries: not undone */
+	*e &= ~EPT_D;
+	REPLAY(fx, "pageout pages=2");
+	ASSERT_DIVERGENCES(fx, 5, "lost dirty bit");
+	assert_report_has(fx,
+	                  "the page was written through a simulated MMU since it was last "
+	                  "clean, but pmap_is_modified says clean (page %#lx)",
+	                  a);
+	assert_int_equal(fx->s->stats.pageouts, 1); /* dropped, its bytes lost */
+}
+
+/* 12, the control: with its D bits the page is laundered, not lost. */
+static void
+test_replay_lost_dirty_control(void **state)
+{
+	struct fixture *fx = fx_pair(state);
+
+	scenario_one_page(fx, 0x1000);
+	REPLAY(fx, "pageout pages=2", "check");
+	assert_no_divergence(fx);
+	assert_int_equal(fx->s->stats.swap_outs, 1);
+}
+
+/*
+ * 12, the page no longer mapped: a shared file page written by the user
+ * and unmapped keeps its dirtiness only in the page's PMAP_PAGE_DIRTY
+ * flag (the pmap noted it at the removal).  Cleared by hand, the second
+ * pass finds the page clean with no mapping left to report it at.
+ */
+static void
+test_replay_lost_dirty_unmapped(void **state)
+{
+	struct fixture *fx = fx_pair(state);
+	struct sim_page *pg;
+	uint64_t a;
+
+	scenario(fx,
+	         "mmap vm=1 va=0x400000 len=0x1000 prot=rw- share=shared backing=file file=8 "
+	         "offset=0x0",
+	         "fault vm=1 tid=1 cpu=0 va=0x400000 access=w mode=user");
+	a = vm_frame(fx, vmspace(fx, 1), VA);
+	REPLAY(fx, "munmap vm=1 va=0x400000 len=0x1000");
+	pg = sim_phys_page(fx->s->sp, a);
+	assert_ptr_equal(pg->obj, sim_hash_get(&fx->s->files, 8));
+	assert_null(pg->md.pv_list);
+	assert_true(pg->md.flags & PMAP_PAGE_DIRTY);
+	pg->md.flags &= ~PMAP_PAGE_DIRTY; /* the page is freed: not undone */
+	REPLAY(fx, "pageout pages=2");
+	ASSERT_DIVERGENCES(fx, 6, "lost dirty bit");
+	assert_report_has(fx,
+	                  "the page was written through a simulated MMU since it was last "
+	                  "clean, but pmap_is_modified says clean (page %#lx, no mapping left)",
+	                  a);
+}
+
+/*
+ * 13. A page gets its second chance (pageout clears A), is read again by
+ * the user, then loses A in both leaves (x86 bit 5, EPT bit 8): the next
+ * pass finds it unreferenced though it was accessed.
+ */
+static void
+test_replay_lost_reference(void **state)
+{
+	struct fixture *fx = fx_pair(state);
+	struct sim_vmspace *vs;
+	uint64_t *x, *e;
+
+	scenario_one_page(fx, 0x1000);
+	REPLAY(fx, "pageout pages=1", "fault vm=1 tid=1 cpu=0 va=0x400000 access=r mode=user");
+	vs = vmspace(fx, 1);
+	x = pte_of(fx, &vs->x86, VA, NULL);
+	e = pte_of(fx, &vs->ept, VA, NULL);
+	assert_true(*e & EPT_A);
+	*x &= ~X86_A; /* a pageout may clear them too: not undone */
+	*e &= ~EPT_A;
+	REPLAY(fx, "pageout pages=1");
+	ASSERT_DIVERGENCES(fx, 7, "lost reference");
+	assert_report_has(fx,
+	                  "the page was accessed through a simulated MMU since the last scan, "
+	                  "but pmap_ts_referenced counts nothing (page %#lx)",
+	                  vm_frame(fx, vs, VA));
+}
+
+/* 13, the control: the read after the first pass is seen by the second. */
+static void
+test_replay_lost_reference_control(void **state)
+{
+	struct fixture *fx = fx_pair(state);
+
+	scenario_one_page(fx, 0x1000);
+	REPLAY(fx, "pageout pages=1", "fault vm=1 tid=1 cpu=0 va=0x400000 access=r mode=user",
+	       "pageout pages=1", "check");
+	assert_no_divergence(fx);
+}
+
+/*
+ * 14. The EPT pmap's vocabulary loses W for rw- (its protection code for
+ * VM_PROT_READ|VM_PROT_WRITE becomes the one for VM_PROT_READ): every
+ * fault the VM resolves enters a read-only EPT leaf, and the user's write
+ * faults again, SIM_ACCESS_TRIES (4) times.  The check after the event
+ * then finds EPT less writable than x86 (pair check, once per leaf).
+ */
+static void
+test_replay_fault_loop(void **state)
+{
+	struct fixture *fx = fx_pair(state);
+	struct sim_vmspace *vs;
+
+	REPLAY(fx, "vmspace_create vm=1 kind=process",
+	       "mmap vm=1 va=0x400000 len=0x1000 prot=rw- share=private backing=anon",
+	       "sched tid=1 cpu=0");
+	vs = vmspace(fx, 1);
+	poke64(fx, &vs->ept.protection_codes[VM_PROT_READ | VM_PROT_WRITE],
+	       vs->ept.protection_codes[VM_PROT_READ]);
+	REPLAY(fx, "fault vm=1 tid=1 cpu=0 va=0x400000 access=w mode=user");
+	ASSERT_DIVERGENCES(fx, 4, "fault loop", "formats disagree");
+	assert_report_has(fx, "write by cpu 0 still faults after 4 resolved faults");
+	assert_report_has(fx, "x86 writable, EPT not writable");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_replay_stale_tlb),          T(test_replay_stale_tlb_control),
+		T(test_replay_invalid_entry),      T(test_replay_lost_dirty),
+		T(test_replay_lost_dirty_control), T(test_replay_lost_dirty_unmapped),
+		T(test_replay_lost_reference),     T(test_replay_lost_reference_control),
+		T(test_replay_fault_loop),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
