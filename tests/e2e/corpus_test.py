@@ -3,14 +3,16 @@
 """corpus_test.py - replay the trace corpus listed in traces/corpus/MANIFEST.
 
 Every MANIFEST entry is replayed in each of its modes x A/D modes with
-`eptsim replay FILE --mode=M --ad=A --check=full --json`, one subtest per
+`eptsim replay FILE --mode=M --ad=A --check=full --json` (--check=incremental
+for an entry with check=incremental), one subtest per
 (trace, mode, ad): a `clean` entry must exit 0 with zero divergences and
 meet its pinned counts; a `known-bug` entry is an expected failure (one
 generated test method per combination, so unittest reports each).  The
 negative corpus (traces/corpus/bad/, and hand-written traces replayed in a
 mode they do not fit) must fail with exit 2 and the exact
 "FILE:LINE: reason" message.  The file lists are checked both ways: no
-trace is silently skipped and no listed file is missing.
+trace under hand/ or real/ is silently skipped and no listed file is
+missing.
 
 The eptsim binary is $EPTSIM, else ../../build/tools/eptsim relative to
 this script.  Standard library only.
@@ -30,6 +32,9 @@ EPTSIM = os.environ.get("EPTSIM") or os.path.normpath(
 MODES = ("pair", "convert", "ept")
 ADS = ("hw", "emulated")
 EXPECTS = ("clean", "known-bug")
+CHECK_LEVELS = ("full", "incremental")
+# Directories whose every file must be listed in the MANIFEST.
+LISTED_DIRS = ("hand", "real")
 # KEY=VALUE checks: key -> (summary field, comparison)
 CHECKS = {
     "min-faults": ("faults", "ge"),
@@ -80,7 +85,8 @@ def parse_entry(lineno, text):
     if not name.replace("-", "").isalnum():
         raise ManifestError("%s: bad name %r" % (where, name))
     entry = {"line": lineno, "name": name, "file": path, "expect": expect,
-             "modes": modes.split(","), "ads": ads.split(","), "checks": {}, "ram": None}
+             "modes": modes.split(","), "ads": ads.split(","), "checks": {}, "ram": None,
+             "check": "full"}
     for m in entry["modes"]:
         if m not in MODES:
             raise ManifestError("%s: unknown mode %r (expected %s)" % (where, m, ",".join(MODES)))
@@ -90,8 +96,16 @@ def parse_entry(lineno, text):
     if expect not in EXPECTS:
         raise ManifestError("%s: unknown expect %r (expected %s)" %
                             (where, expect, " or ".join(EXPECTS)))
-    for kv in f[5:]:
+    for i, kv in enumerate(f[5:]):
         key, eq, val = kv.partition("=")
+        if key == "check" and eq:
+            if any(x.startswith("check=") for x in f[5:5 + i]):
+                raise ManifestError("%s: duplicate key 'check'" % where)
+            if val not in CHECK_LEVELS:
+                raise ManifestError("%s: check=%s: expected %s" % (where, val,
+                                                                  " or ".join(CHECK_LEVELS)))
+            entry["check"] = val
+            continue
         if not eq or not val.isdigit():
             raise ManifestError("%s: expected KEY=NUMBER, got %r" % (where, kv))
         if key == "ram":
@@ -133,14 +147,14 @@ except (OSError, ManifestError) as exc:
     MANIFEST_ERROR = str(exc)
 
 
-def replay(path, mode=None, ad=None, ram=None, extra=()):
+def replay(path, mode=None, ad=None, ram=None, extra=(), check="full"):
     """Run eptsim replay; returns (argv, CompletedProcess)."""
     argv = [EPTSIM, "replay", path]
     if mode:
         argv.append("--mode=" + mode)
     if ad:
         argv.append("--ad=" + ad)
-    argv += ["--check=full", "--json"]
+    argv += ["--check=" + check, "--json"]
     if ram is not None:
         argv.append("--ram=%d" % ram)
     argv += list(extra)
@@ -166,14 +180,14 @@ class CorpusCase(unittest.TestCase):
     def check_replay(self, entry, mode, ad):
         """Replay one combination and assert everything `clean` promises."""
         path = os.path.join(CORPUS, entry["file"])
-        argv, p = replay(path, mode, ad, entry["ram"])
+        argv, p = replay(path, mode, ad, entry["ram"], check=entry["check"])
         cmd = " ".join(argv)
         ctx = "%s (%s, MANIFEST:%d): %s\n--- stdout (tail)\n%s\n--- stderr (tail)\n%s" % (
             entry["name"], entry["file"], entry["line"], cmd, tail(p.stdout), tail(p.stderr))
         self.assertEqual(p.returncode, 0, "exit status %d, expected 0\n%s" % (p.returncode, ctx))
         s = summary_of(p.stdout)
         self.assertIsNotNone(s, "no --json summary on stdout\n" + ctx)
-        self.assertEqual((s["mode"], s["ad"], s["check"]), (mode, ad, "full"),
+        self.assertEqual((s["mode"], s["ad"], s["check"]), (mode, ad, entry["check"]),
                          "the summary is for another configuration\n" + ctx)
         self.assertEqual(s["divergences"], 0, "divergences\n" + ctx)
         self.assertEqual(s["error"], "", "replay error\n" + ctx)
@@ -195,13 +209,40 @@ class CorpusManifest(CorpusCase):
                 self.assertTrue(os.path.isfile(os.path.join(CORPUS, e["file"])),
                                 "MANIFEST:%d: %s does not exist" % (e["line"], e["file"]))
 
-    def test_manifest_lists_every_hand_trace(self):
-        hand = os.path.join(CORPUS, "hand")
-        on_disk = {"hand/" + f for f in os.listdir(hand)
-                   if os.path.isfile(os.path.join(hand, f))}
+    def test_manifest_lists_every_hand_and_real_trace(self):
         listed = {e["file"] for e in ENTRIES}
-        self.assertEqual(sorted(on_disk - listed), [],
-                         "files under traces/corpus/hand/ missing from the MANIFEST")
+        for d in LISTED_DIRS:
+            top = os.path.join(CORPUS, d)
+            on_disk = {d + "/" + f for f in os.listdir(top)
+                       if os.path.isfile(os.path.join(top, f))}
+            with self.subTest(dir=d):
+                self.assertTrue(on_disk, "traces/corpus/%s/ holds no trace" % d)
+                self.assertEqual(sorted(on_disk - listed), [],
+                                 "files under traces/corpus/%s/ missing from the MANIFEST" % d)
+
+    def test_manifest_parse_check_key(self):
+        """check=KEY: the level the replay runs at; anything else is an error."""
+        cases = [
+            ("n t.trace pair hw clean", "full"),
+            ("n t.trace pair hw clean check=full", "full"),
+            ("n t.trace pair hw clean check=incremental min-faults=3", "incremental"),
+        ]
+        for text, want in cases:
+            with self.subTest(text=text):
+                self.assertEqual(parse_entry(7, text)["check"], want)
+        bad = [
+            ("n t.trace pair hw clean check=none",
+             "MANIFEST:7: check=none: expected full or incremental"),
+            ("n t.trace pair hw clean check=full check=incremental",
+             "MANIFEST:7: duplicate key 'check'"),
+            ("n t.trace pair hw clean check=full min-faults=1 check=full",
+             "MANIFEST:7: duplicate key 'check'"),
+        ]
+        for text, want in bad:
+            with self.subTest(text=text):
+                with self.assertRaises(ManifestError) as cm:
+                    parse_entry(7, text)
+                self.assertEqual(str(cm.exception), want)
 
     def test_bad_table_lists_every_bad_trace(self):
         bad = os.path.join(CORPUS, "bad")
