@@ -200,7 +200,7 @@ sim_replay_stream(struct sim *s, struct trace_reader *r, struct replay_summary *
 			return -1;
 		if (s->report->divergences != 0 && !s->cfg.keep_going)
 			return 0;
-		if (s->cfg.progress != NULL && (s->stats.events & 0xffff) == 0)
+		if (s->cfg.progress != NULL && (s->stats.events & 0xfff) == 0)
 			s->cfg.progress(s->stats.events, s->cfg.progress_arg);
 	}
 	if (got < 0)

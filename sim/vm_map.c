@@ -305,6 +305,25 @@ sim_vm_dontneed(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t len
 	return 0;
 }
 
+/*
+ * munlock: the wired entries in the range are unwired, in the pmaps too;
+ * pages never wired are left as they are (munlock of them succeeds).
+ */
+static int
+sim_vm_unwire(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t len)
+{
+	struct sim_entry *e;
+
+	for (e = vs->entries; e != NULL; e = e->next) {
+		if (e->start < va || e->end > va + len || !e->wired)
+			continue;
+		e->wired = false;
+		if (sim_pmaps_unwire(s, vs, e->start, e->end) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* mlock/munlock: wiring faults every page in (writes break COW). */
 int
 sim_vm_wire(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t len, bool wire)
@@ -317,11 +336,11 @@ sim_vm_wire(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t len, bo
 		                va, len);
 	if (sim_range_clip(s, vs, va, len) != 0)
 		return -1;
+	if (!wire)
+		return sim_vm_unwire(s, vs, va, len);
 	for (e = vs->entries; e != NULL; e = e->next)
 		if (e->start >= va && e->end <= va + len)
-			e->wired = wire;
-	if (!wire)
-		return sim_pmaps_unwire(s, vs, va, va + len);
+			e->wired = true;
 	for (at = va; at < va + len; at += PMAP_PAGE_SIZE) {
 		e = sim_entry_find(vs, at);
 		if (sim_vm_fault(s, vs, at,

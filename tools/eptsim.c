@@ -7,6 +7,8 @@
  *                 [--check=incremental|full|none] [--seed=N] [--ram=PAGES]
  *                 [--keep-going] [--json]
  *   eptsim stat TRACE...
+ *   eptsim gen [--seed=N] [--events=N] [--shape=...] [-o OUT]    (eptsim_gen.c)
+ *   eptsim dump TRACE --at N --vmspace V [--mode=...] [--ad=...]  (eptsim_dump.c)
  *
  * Exit status: 0 clean, 1 divergences, 2 bad input or a replay that could
  * not go on (the message names the file, the line and the reason).
@@ -18,6 +20,7 @@
 
 #include "sim/replay.h"
 #include "sim/trace.h"
+#include "tools/eptsim_cli.h"
 
 static const char *const mode_names[] = { "pair", "convert", "ept" };
 static const char *const ad_names[] = { "hw", "emulated" };
@@ -29,7 +32,11 @@ usage(FILE *f)
 	fprintf(f, "usage: eptsim replay TRACE... [--mode=pair|convert|ept] [--ad=hw|emulated]\n"
 	           "                     [--check=incremental|full|none] [--seed=N] [--ram=PAGES]\n"
 	           "                     [--keep-going] [--json] [--inject=skip-inval]\n"
-	           "       eptsim stat TRACE...\n");
+	           "       eptsim stat TRACE...\n"
+	           "       eptsim gen [--seed=N] [--events=N] [-o OUT]\n"
+	           "                  [--shape=mixed|fork-tree|mmap-storm|superpage|copy|pageout]\n"
+	           "       eptsim dump TRACE --at N --vmspace V [--mode=pair|convert|ept]\n"
+	           "                   [--ad=hw|emulated] [--seed=N] [--ram=PAGES]\n");
 }
 
 static int
@@ -76,9 +83,10 @@ print_summary(const struct replay_summary *r, const struct sim_config *cfg, bool
 	}
 	printf("eptsim replay %s (mode %s, ad %s, check %s)\n", r->trace, mode_names[cfg->mode],
 	       ad_names[cfg->ad], check_names[cfg->check]);
-	printf("  events %lu, faults %lu (emulated A/D %lu, SIGSEGV %lu), copy EFAULT %lu, "
-	       "copied %lu bytes\n",
-	       r->events, st->faults, st->emulated_ad, st->segv, st->efault, st->copy_bytes);
+	printf("  events %lu, faults %lu (spurious %lu, emulated A/D %lu, SIGSEGV %lu), "
+	       "copy EFAULT %lu, copied %lu bytes\n",
+	       r->events, st->faults, st->spurious_faults, st->emulated_ad, st->segv, st->efault,
+	       st->copy_bytes);
 	printf("  pages: zero-filled %lu, COW copies %lu, file reads %lu, paged out %lu, "
 	       "peak resident %lu\n",
 	       st->zero_fills, st->cow_copies, st->file_reads, st->pageouts,
@@ -110,6 +118,7 @@ cmd_replay(int argc, char **argv)
 		                  .ram_pages = 65536,
 		                  .seed = 1 };
 	struct replay_summary sum;
+	struct cli_progress progress;
 	int c, i, rc, worst = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -152,7 +161,9 @@ cmd_replay(int argc, char **argv)
 		return 2;
 	}
 	for (i = optind; i < argc; i++) {
+		cli_progress_attach(&progress, &cfg, argv[i]);
 		rc = sim_replay_file(argv[i], &cfg, stdout, &sum);
+		cli_progress_end(&progress);
 		print_summary(&sum, &cfg, cfg.json);
 		if (rc == 2)
 			fprintf(stderr, "eptsim: %s\n", sum.fatal);
@@ -203,6 +214,10 @@ main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stat") == 0)
 		return cmd_stat(argc - 1, argv + 1);
+	if (strcmp(argv[1], "gen") == 0)
+		return cmd_gen(argc - 1, argv + 1);
+	if (strcmp(argv[1], "dump") == 0)
+		return cmd_dump(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;

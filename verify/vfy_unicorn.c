@@ -427,7 +427,7 @@ uc_probe_faults(struct vfy_uc *u, const struct vfy_uc_req *req, bool *faults)
 static int
 uc_infer_ec(struct vfy_uc *u, const struct vfy_uc_req *req, struct vfy_uc_result *res)
 {
-	bool faults;
+	bool faults = false;
 
 	res->ec_inferred = true;
 	res->ec_known = VFY_PF_W | VFY_PF_U | VFY_PF_I;
