@@ -5,7 +5,7 @@
 #   make demo          build, then replay the default trace with full checks
 #   make test          unit tests: normal build, Asan build, then coverage
 #   make coverage      Coverage build, tests, gcovr report (>= 90% lines of pmap/)
-#   make bench         Release build, then run the pmap benchmark
+#   make bench         Release build, then the pmap and replay benchmarks
 #   make format        clang-format all C sources in place
 #   make format-check  fail if any C source is not clang-format clean
 #   make clean         remove all build directories
@@ -73,6 +73,7 @@ bench: deps
 	cmake -S . -B $(REL_BUILD) -DCMAKE_BUILD_TYPE=Release $(WERROR)
 	cmake --build $(REL_BUILD) -j$(JOBS)
 	$(REL_BUILD)/bench/pmap-bench
+	/usr/bin/python3 bench/replay_bench.py --eptsim $(REL_BUILD)/tools/eptsim --repeat 3
 
 format: deps
 	$(if $(FMT_FILES),clang-format --style=file -i $(FMT_FILES),@echo "format: no C sources")
