@@ -170,7 +170,8 @@ int
 sim_replay_event(struct sim *s, const struct trace_event *ev)
 {
 	s->ev = ev;
-	s->paged_out = false;
+	s->ntouched = 0;
+	s->touched_overflow = false;
 	s->stats.events++;
 	sim_report_event(s->report, ev);
 	if (sim_replay_dispatch(s, ev) != 0 || s->fatal[0] != '\0')

@@ -24,7 +24,8 @@
 #include "sim/sim_phys.h"
 #include "sim/trace.h"
 
-#define SIM_MAX_CPUS 64
+#define SIM_MAX_CPUS    64
+#define SIM_TOUCHED_MAX 256
 
 enum sim_mode {
 	SIM_MODE_PAIR,    /* a regular and an EPT pmap per vmspace, both entered */
@@ -167,8 +168,18 @@ struct sim {
 	struct sim_hash swap;     /* (obj id, pindex) -> saved page contents */
 	uint64_t next_obj_id;
 	struct sim_cpu cpu[SIM_MAX_CPUS];
-	uint64_t cpus_used;      /* bit n: cpu n has filled its TLB */
-	bool paged_out;          /* the pageout daemon ran during this event */
+	uint64_t cpus_used; /* bit n: cpu n has filled its TLB */
+	/*
+	 * Addresses the pageout daemon touched during this event (the
+	 * mappings of the pages it scanned), for the incremental check;
+	 * past SIM_TOUCHED_MAX the check is a full one.
+	 */
+	struct sim_touched {
+		struct sim_vmspace *vs;
+		uint64_t va;
+	} touched[SIM_TOUCHED_MAX];
+	unsigned ntouched;
+	bool touched_overflow;
 	struct sim_hash threads; /* tid -> cpu + 1 */
 	struct sim_page *clock;  /* pageout hand over the resident pages (circular) */
 	uint64_t resident;

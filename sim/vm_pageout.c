@@ -76,10 +76,27 @@ sim_pageout_referenced(struct sim *s, struct sim_page *pg)
 	return ref;
 }
 
+/* Remember where @pg is mapped: the pageout may change those addresses. */
+static void
+sim_pageout_touch(struct sim *s, struct sim_page *pg)
+{
+	struct pmap_pv *pv;
+
+	for (pv = pg->md.pv_list; pv != NULL; pv = pv->pv_next) {
+		if (s->ntouched == SIM_TOUCHED_MAX) {
+			s->touched_overflow = true;
+			return;
+		}
+		s->touched[s->ntouched].vs = pv->pv_pmap->pm_plat;
+		s->touched[s->ntouched++].va = pv->pv_va;
+	}
+}
+
 /* One page under the hand: returns true when it was freed. */
 static bool
 sim_pageout_one(struct sim *s, struct sim_page *pg)
 {
+	sim_pageout_touch(s, pg);
 	if (sim_page_wired(pg) || sim_pageout_referenced(s, pg))
 		return false;
 	if (sim_pageout_dirty(s, pg)) {
@@ -113,6 +130,5 @@ sim_pageout(struct sim *s, uint64_t scan)
 			freed++;
 	}
 	s->stats.pageout_scanned += seen;
-	s->paged_out = s->paged_out || freed != 0 || seen != 0;
 	return freed;
 }

@@ -112,9 +112,27 @@ vfy_event_range(const struct trace_event *ev, uint64_t *sva, uint64_t *eva)
 }
 
 /*
+ * The addresses the pageout daemon changed during the event: each page it
+ * scanned, where the pv lists said it was mapped before the scan (a page
+ * mapped more than that is reached by the next full check).
+ */
+static void
+vfy_check_touched(struct sim *s)
+{
+	unsigned i;
+
+	for (i = 0; i < s->ntouched; i++) {
+		struct sim_touched *t = &s->touched[i];
+
+		vfy_check_space(s, t->vs, t->va, t->va + PMAP_PAGE_SIZE, false, NULL);
+		sim_tlb_check(s, t->vs, t->va, t->va + PMAP_PAGE_SIZE);
+	}
+}
+
+/*
  * The pages an event may have changed: its range for map operations and
- * accesses, the whole vmspace for fork and exec, everything when the
- * pageout daemon ran (it unmaps pages wherever they are mapped).
+ * accesses, the whole vmspace for fork and exec, and wherever the pageout
+ * daemon touched pages (everything when it touched too many).
  */
 void
 vfy_check_event(struct sim *s, const struct trace_event *ev)
@@ -122,10 +140,11 @@ vfy_check_event(struct sim *s, const struct trace_event *ev)
 	struct sim_vmspace *vs = sim_vmspace_find(s, ev->vm), *child;
 	uint64_t sva = 0, eva;
 
-	if (s->cfg.check == SIM_CHECK_FULL || s->paged_out) {
+	if (s->cfg.check == SIM_CHECK_FULL || s->touched_overflow) {
 		vfy_check_full(s);
 		return;
 	}
+	vfy_check_touched(s);
 	if (vs == NULL || ev->op == TRACE_VMSPACE_CREATE || ev->op == TRACE_SCHED)
 		return; /* nothing mapped changed (exit: the leak check is at the end) */
 	eva = sim_vm_user_limit(s, vs);

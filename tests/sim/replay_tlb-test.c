@@ -63,6 +63,31 @@ test_replay_stale_tlb(void **state)
 	}
 }
 
+/*
+ * 1b. The pageout daemon unmaps a page (event 6: a clean page, its
+ * reference cleared by the pass at event 5) while the CPUs ignore the
+ * invalidation: the incremental check after the pageout event, which
+ * re-checks where the scanned pages were mapped, finds the TLB entry the
+ * user's read left on cpu 0 (event 4).  Not a full check: no check event.
+ */
+static void
+test_replay_stale_tlb_after_pageout(void **state)
+{
+	struct fixture *fx =
+	    fx_start(state, SIM_MODE_PAIR, SIM_AD_HW, SIM_CHECK_INCREMENTAL, SIM_INJECT_SKIP_INVAL);
+	uint64_t a;
+
+	scenario(fx, "mmap vm=1 va=0x400000 len=0x1000 prot=rw- share=private backing=anon",
+	         "fault vm=1 tid=1 cpu=0 va=0x400000 access=r mode=user");
+	a = vm_frame(fx, vmspace(fx, 1), VA);
+	REPLAY(fx, "pageout pages=1");
+	assert_no_divergence(fx);
+	REPLAY(fx, "pageout pages=1");
+	ASSERT_DIVERGENCES(fx, 6, "stale TLB");
+	assert_report_has(fx, "cpu 0 caches 0x400000 -> hpa %#lx rw- (EPT, filled at event 4)", a);
+	assert_int_equal(fx->s->stats.full_checks, 0);
+}
+
 /* 1, the control: the same events with invalidations find nothing. */
 static void
 test_replay_stale_tlb_control(void **state)
@@ -247,7 +272,7 @@ main(void)
 		T(test_replay_invalid_entry),      T(test_replay_lost_dirty),
 		T(test_replay_lost_dirty_control), T(test_replay_lost_dirty_unmapped),
 		T(test_replay_lost_reference),     T(test_replay_lost_reference_control),
-		T(test_replay_fault_loop),
+		T(test_replay_fault_loop),         T(test_replay_stale_tlb_after_pageout),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
