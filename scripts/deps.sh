@@ -17,6 +17,7 @@ PACKAGES=(
 	clang-format
 	binutils
 	linux-perf # tools/eptsim-record and its end-to-end test
+	valgrind   # tools/eptsim-crosscheck (lackey)
 )
 
 missing=()
