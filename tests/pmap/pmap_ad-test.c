@@ -12,38 +12,6 @@
 #define AD_W 0x2u
 #define AD_X 0x4u
 
-/* The raw "accessed" bit: x86 A, EPT A, or R where A/D is emulated. */
-static pmap_pte_t
-ad_a_bit(const struct pmap *pm)
-{
-	if (pm->pm_type == PMAP_TYPE_X86)
-		return X86_PG_A;
-	return (pm->pm_flags & PMAP_EMULATE_AD_BITS) ? EPT_PG_READ : EPT_PG_A;
-}
-
-/* No EPT entry may break SDM 3C 29.3.3.1. */
-static void
-ad_assert_legal(const struct pmap *pm, pmap_pte_t pte)
-{
-	if (pm->pm_type == PMAP_TYPE_EPT)
-		assert_false(pmap_ept_misconfigured_perm(
-		    pte, (pm->pm_flags & PMAP_SUPPORTS_EXEC_ONLY) != 0));
-}
-
-/* The raw leaf of @va, which must exist at @level and be legal. */
-static pmap_pte_t
-ad_leaf(struct pmap *pm, uint64_t va, int level)
-{
-	pmap_pte_t pte;
-	int l;
-
-	pte = test_leaf(pm, va, &l);
-	assert_int_not_equal(pte, 0);
-	assert_int_equal(l, level);
-	ad_assert_legal(pm, pte);
-	return pte;
-}
-
 /*
  * Fault @ftype at @va must be refused (PMAP_EFAULT) and change nothing:
  * no entry, no page, no count, no invalidation.
@@ -73,7 +41,7 @@ ad_assert_granted(struct pmap *pm, uint64_t va, vm_prot_t ftype, uint64_t leaf_v
 	test_inval_reset();
 	assert_int_equal(pmap_emulate_ad(pm, va, ftype), PMAP_OK);
 	assert_int_equal(test_inval_total(), 0);
-	assert_int_equal(ad_leaf(pm, leaf_va, level), want);
+	assert_int_equal(test_leaf_at(pm, leaf_va, level), want);
 }
 
 /*
@@ -137,7 +105,7 @@ test_pmap_ad_write(void **state)
 	pmap_pte_t pte;
 
 	test_enter(&t->pm, va, p, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_READ);
-	pte = ad_leaf(&t->pm, va, PMAP_LEVEL_4K);
+	pte = test_leaf_at(&t->pm, va, PMAP_LEVEL_4K);
 	if (!test_is_ept()) {
 		assert_int_equal(pte & (X86_PG_V | X86_PG_RW | X86_PG_A | X86_PG_M),
 		                 X86_PG_V | X86_PG_RW | X86_PG_A);
@@ -157,7 +125,7 @@ test_pmap_ad_write(void **state)
 	}
 	ad_assert_granted(&t->pm, va + 0x10, VM_PROT_WRITE, va, PMAP_LEVEL_4K,
 	                  pte | EPT_PG_READ | EPT_PG_WRITE);
-	assert_false(pmap_ept_misconfigured_perm(ad_leaf(&t->pm, va, PMAP_LEVEL_4K), false));
+	assert_false(pmap_ept_misconfigured_perm(test_leaf_at(&t->pm, va, PMAP_LEVEL_4K), false));
 	assert_true(pmap_lookup(&t->pm, va, &m));
 	assert_true(m.accessed && m.modified);
 	assert_int_equal(m.prot, VM_PROT_READ | VM_PROT_WRITE);
@@ -180,10 +148,10 @@ test_pmap_ad_write_after_clear(void **state)
 	pmap_pte_t pte, cleared;
 
 	test_enter(&t->pm, va, p, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_READ);
-	pte = ad_leaf(&t->pm, va, PMAP_LEVEL_4K);
+	pte = test_leaf_at(&t->pm, va, PMAP_LEVEL_4K);
 	assert_int_equal(pmap_ts_referenced(test_page(p)), 1);
-	cleared = ad_leaf(&t->pm, va, PMAP_LEVEL_4K);
-	assert_int_equal(cleared, pte & ~ad_a_bit(&t->pm));
+	cleared = test_leaf_at(&t->pm, va, PMAP_LEVEL_4K);
+	assert_int_equal(cleared, pte & ~test_a_bit(&t->pm));
 	if (!test_is_emul()) {
 		ad_assert_refused(&t->pm, va, VM_PROT_WRITE);
 		return;
@@ -193,7 +161,7 @@ test_pmap_ad_write_after_clear(void **state)
 	assert_int_equal(m.prot, VM_PROT_READ | VM_PROT_WRITE);
 	ad_assert_granted(&t->pm, va + 0xff8, VM_PROT_WRITE, va, PMAP_LEVEL_4K,
 	                  cleared | EPT_PG_READ | EPT_PG_WRITE);
-	assert_int_equal(ad_leaf(&t->pm, va, PMAP_LEVEL_4K) & EPT_PG_RWX, AD_R | AD_W);
+	assert_int_equal(test_leaf_at(&t->pm, va, PMAP_LEVEL_4K) & EPT_PG_RWX, AD_R | AD_W);
 	assert_true(pmap_is_modified(test_page(p)));
 }
 
@@ -207,10 +175,10 @@ test_pmap_ad_read_after_clear(void **state)
 	pmap_pte_t pte, cleared;
 
 	test_enter(&t->pm, va, p, VM_PROT_READ, VM_PROT_READ);
-	pte = ad_leaf(&t->pm, va, PMAP_LEVEL_4K);
+	pte = test_leaf_at(&t->pm, va, PMAP_LEVEL_4K);
 	assert_int_equal(pmap_ts_referenced(test_page(p)), 1);
-	cleared = ad_leaf(&t->pm, va, PMAP_LEVEL_4K);
-	assert_int_equal(cleared, pte & ~ad_a_bit(&t->pm));
+	cleared = test_leaf_at(&t->pm, va, PMAP_LEVEL_4K);
+	assert_int_equal(cleared, pte & ~test_a_bit(&t->pm));
 	assert_true(pmap_lookup(&t->pm, va, &m));
 	assert_false(m.accessed);
 	if (!test_is_emul()) {
@@ -260,7 +228,7 @@ test_pmap_ad_refused(void **state)
 		if (cases[i].clear_a)
 			assert_int_equal(pmap_ts_referenced(test_page(p)), 1);
 		ad_assert_refused(&t->pm, va, cases[i].ftype);
-		ad_leaf(&t->pm, va, PMAP_LEVEL_4K);
+		test_leaf_at(&t->pm, va, PMAP_LEVEL_4K);
 	}
 	/* Empty entry in a table, no table at 2 MiB, none at 1 GiB, address 0. */
 	for (k = 0; k < sizeof(ftypes) / sizeof(ftypes[0]); k++) {
@@ -289,7 +257,7 @@ test_pmap_ad_exec(void **state)
 		pmap_pte_t pte;
 
 		test_enter(&t->pm, va, test_frame(i), prots[i], VM_PROT_READ);
-		pte = ad_leaf(&t->pm, va, PMAP_LEVEL_4K);
+		pte = test_leaf_at(&t->pm, va, PMAP_LEVEL_4K);
 		if (!test_is_emul()) {
 			ad_assert_refused(&t->pm, va, VM_PROT_EXECUTE);
 			continue;
@@ -318,11 +286,11 @@ test_pmap_ad_2m(void **state)
 
 	test_enter_2m(&t->pm, va, r0, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_READ);
 	test_enter_2m(&t->pm, ro, r1, VM_PROT_READ, VM_PROT_READ);
-	pte = ad_leaf(&t->pm, va, PMAP_LEVEL_2M);
-	rpte = ad_leaf(&t->pm, ro, PMAP_LEVEL_2M);
+	pte = test_leaf_at(&t->pm, va, PMAP_LEVEL_2M);
+	rpte = test_leaf_at(&t->pm, ro, PMAP_LEVEL_2M);
 	assert_int_equal(pmap_ts_referenced(test_page(r1 + 9 * T_PAGE)), 1);
-	cleared = ad_leaf(&t->pm, ro, PMAP_LEVEL_2M);
-	assert_int_equal(cleared, rpte & ~ad_a_bit(&t->pm));
+	cleared = test_leaf_at(&t->pm, ro, PMAP_LEVEL_2M);
+	assert_int_equal(cleared, rpte & ~test_a_bit(&t->pm));
 	if (!test_is_emul()) {
 		ad_assert_refused(&t->pm, va + 300 * T_PAGE + 0x123, VM_PROT_WRITE);
 		ad_assert_refused(&t->pm, ro + 511 * T_PAGE, VM_PROT_READ);
@@ -331,7 +299,7 @@ test_pmap_ad_2m(void **state)
 	assert_int_equal(pte & EPT_PG_RWX, AD_R);
 	ad_assert_granted(&t->pm, va + 300 * T_PAGE + 0x123, VM_PROT_WRITE, va, PMAP_LEVEL_2M,
 	                  pte | EPT_PG_READ | EPT_PG_WRITE);
-	assert_int_equal(ad_leaf(&t->pm, va + 511 * T_PAGE, PMAP_LEVEL_2M),
+	assert_int_equal(test_leaf_at(&t->pm, va + 511 * T_PAGE, PMAP_LEVEL_2M),
 	                 pte | EPT_PG_READ | EPT_PG_WRITE);
 	assert_true(pmap_lookup(&t->pm, va + 0x1000, &m));
 	assert_true(m.modified && m.level == PMAP_LEVEL_2M);
@@ -340,7 +308,7 @@ test_pmap_ad_2m(void **state)
 
 	assert_int_equal(cleared & EPT_PG_RWX, 0);
 	ad_assert_granted(&t->pm, ro + 511 * T_PAGE, VM_PROT_READ, ro, PMAP_LEVEL_2M, rpte);
-	assert_int_equal(ad_leaf(&t->pm, ro + 17 * T_PAGE, PMAP_LEVEL_2M), rpte);
+	assert_int_equal(test_leaf_at(&t->pm, ro + 17 * T_PAGE, PMAP_LEVEL_2M), rpte);
 	ad_assert_refused(&t->pm, ro, VM_PROT_WRITE);
 }
 

@@ -43,42 +43,11 @@ page_write_bits(const struct pmap *pm)
 }
 
 static pmap_pte_t
-page_a_bit(const struct pmap *pm)
-{
-	if (pm->pm_type == PMAP_TYPE_X86)
-		return X86_PG_A;
-	return page_emul(pm) ? EPT_PG_READ : EPT_PG_A;
-}
-
-static pmap_pte_t
 page_m_bit(const struct pmap *pm)
 {
 	if (pm->pm_type == PMAP_TYPE_X86)
 		return X86_PG_M;
 	return page_emul(pm) ? EPT_PG_WRITE : EPT_PG_M;
-}
-
-/* No EPT entry may break SDM 3C 29.3.3.1. */
-static void
-page_assert_legal(const struct pmap *pm, pmap_pte_t pte)
-{
-	if (pm->pm_type == PMAP_TYPE_EPT)
-		assert_false(pmap_ept_misconfigured_perm(
-		    pte, (pm->pm_flags & PMAP_SUPPORTS_EXEC_ONLY) != 0));
-}
-
-/* The raw leaf of @va, which must exist at @level. */
-static pmap_pte_t
-page_leaf(struct pmap *pm, uint64_t va, int level)
-{
-	pmap_pte_t pte;
-	int l;
-
-	pte = test_leaf(pm, va, &l);
-	assert_int_not_equal(pte, 0);
-	assert_int_equal(l, level);
-	page_assert_legal(pm, pte);
-	return pte;
 }
 
 /* Enter @n 4 KiB mappings of @hpa and record their raw entries in @raw. */
@@ -89,7 +58,7 @@ page_enter_all(struct tctx *t, const struct page_map *m, size_t n, uint64_t hpa,
 
 	for (i = 0; i < n; i++) {
 		test_enter(page_pmap(t, m[i].other), m[i].va, hpa, m[i].prot, m[i].flags);
-		raw[i] = page_leaf(page_pmap(t, m[i].other), m[i].va, PMAP_LEVEL_4K);
+		raw[i] = test_leaf_at(page_pmap(t, m[i].other), m[i].va, PMAP_LEVEL_4K);
 	}
 }
 
@@ -220,7 +189,7 @@ test_pmap_page_protect_read(void **state)
 		/* Another page, written: it must not be touched. */
 		test_enter(&t->pm, test_va(base + 5 * T_PAGE), q, VM_PROT_READ | VM_PROT_WRITE,
 		           VM_PROT_WRITE);
-		qraw = page_leaf(&t->pm, test_va(base + 5 * T_PAGE), PMAP_LEVEL_4K);
+		qraw = test_leaf_at(&t->pm, test_va(base + 5 * T_PAGE), PMAP_LEVEL_4K);
 
 		test_inval_reset();
 		pmap_page_protect(test_page(p), prots[i]);
@@ -228,10 +197,10 @@ test_pmap_page_protect_read(void **state)
 		page_assert_inval(2, 1);
 		for (j = 0; j < n; j++) {
 			struct pmap *pm = page_pmap(t, maps[j].other);
-			pmap_pte_t pte = page_leaf(pm, maps[j].va, PMAP_LEVEL_4K);
+			pmap_pte_t pte = test_leaf_at(pm, maps[j].va, PMAP_LEVEL_4K);
 
 			assert_int_equal(pte, raw[j] & ~(page_write_bits(pm) | page_m_bit(pm)));
-			assert_true(pte & page_a_bit(pm));
+			assert_true(pte & test_a_bit(pm));
 			assert_true(pmap_lookup(pm, maps[j].va, &m));
 			assert_int_equal(m.prot, maps[j].prot & ~VM_PROT_WRITE);
 			assert_false(m.modified);
@@ -240,7 +209,7 @@ test_pmap_page_protect_read(void **state)
 		assert_int_equal(test_page(p)->flags, PMAP_PAGE_DIRTY);
 		assert_int_equal(pmap_page_mapping_count(test_page(p)), n);
 		assert_int_equal(t->pm.pm_stats.resident_count, res + 4);
-		assert_int_equal(page_leaf(&t->pm, test_va(base + 5 * T_PAGE), PMAP_LEVEL_4K),
+		assert_int_equal(test_leaf_at(&t->pm, test_va(base + 5 * T_PAGE), PMAP_LEVEL_4K),
 		                 qraw);
 		assert_int_equal(test_page(q)->flags, 0);
 	}
@@ -268,7 +237,7 @@ test_pmap_page_protect_read_clean(void **state)
 	for (j = 0; j < 2; j++) {
 		struct pmap *pm = page_pmap(t, maps[j].other);
 
-		assert_int_equal(page_leaf(pm, maps[j].va, PMAP_LEVEL_4K),
+		assert_int_equal(test_leaf_at(pm, maps[j].va, PMAP_LEVEL_4K),
 		                 raw[j] & ~page_write_bits(pm));
 	}
 	assert_int_equal(test_page(p)->flags, 0);
@@ -290,16 +259,16 @@ test_pmap_page_protect_read_2m(void **state)
 	test_enter_2m(&t->pm, test_va(0), r, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_WRITE);
 	test_enter_2m(&t->other, test_va(2 * T_2M), r, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_READ);
 	test_enter(&t->other, test_va(4 * T_2M), mid, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_WRITE);
-	big = page_leaf(&t->pm, test_va(0), PMAP_LEVEL_2M);
-	obig = page_leaf(&t->other, test_va(2 * T_2M), PMAP_LEVEL_2M);
-	small = page_leaf(&t->other, test_va(4 * T_2M), PMAP_LEVEL_4K);
+	big = test_leaf_at(&t->pm, test_va(0), PMAP_LEVEL_2M);
+	obig = test_leaf_at(&t->other, test_va(2 * T_2M), PMAP_LEVEL_2M);
+	small = test_leaf_at(&t->other, test_va(4 * T_2M), PMAP_LEVEL_4K);
 
 	pmap_page_protect(test_page(mid), VM_PROT_READ);
-	assert_int_equal(page_leaf(&t->pm, test_va(T_2M - T_PAGE), PMAP_LEVEL_2M),
+	assert_int_equal(test_leaf_at(&t->pm, test_va(T_2M - T_PAGE), PMAP_LEVEL_2M),
 	                 big & ~(page_write_bits(&t->pm) | page_m_bit(&t->pm)));
-	assert_int_equal(page_leaf(&t->other, test_va(2 * T_2M), PMAP_LEVEL_2M),
+	assert_int_equal(test_leaf_at(&t->other, test_va(2 * T_2M), PMAP_LEVEL_2M),
 	                 obig & ~(page_write_bits(&t->other) | page_m_bit(&t->other)));
-	assert_int_equal(page_leaf(&t->other, test_va(4 * T_2M), PMAP_LEVEL_4K),
+	assert_int_equal(test_leaf_at(&t->other, test_va(4 * T_2M), PMAP_LEVEL_4K),
 	                 small & ~(page_write_bits(&t->other) | page_m_bit(&t->other)));
 	assert_true(pmap_lookup(&t->pm, test_va(0x12345), &m));
 	assert_int_equal(m.prot, VM_PROT_READ);
@@ -361,7 +330,7 @@ test_pmap_page_protect_none(void **state)
 	test_make_other(t);
 	page_enter_all(t, maps, 3, p, raw);
 	test_enter(&t->pm, qva, q, VM_PROT_READ, VM_PROT_READ);
-	qraw = page_leaf(&t->pm, qva, PMAP_LEVEL_4K);
+	qraw = test_leaf_at(&t->pm, qva, PMAP_LEVEL_4K);
 	/* root, PDPT, two PDs and two PTs (256 GiB and 257 GiB); root + 3. */
 	assert_int_equal(t->pm.pm_stats.ptp_count, 6);
 	assert_int_equal(t->other.pm_stats.ptp_count, 4);
@@ -382,7 +351,7 @@ test_pmap_page_protect_none(void **state)
 	assert_int_equal(t->other.pm_stats.wired_count, 0);
 	assert_int_equal(t->other.pm_stats.pv_used, 0);
 	assert_int_equal(t->other.pm_stats.ptp_count, 1);
-	assert_int_equal(page_leaf(&t->pm, qva, PMAP_LEVEL_4K), qraw);
+	assert_int_equal(test_leaf_at(&t->pm, qva, PMAP_LEVEL_4K), qraw);
 	assert_int_equal(test_page(q)->flags, 0);
 }
 
@@ -477,7 +446,7 @@ test_pmap_page_clear_modify(void **state)
 	for (j = 0; j < 4; j++) {
 		struct pmap *pm = page_pmap(t, maps[j].other);
 
-		assert_int_equal(page_leaf(pm, maps[j].va, PMAP_LEVEL_4K),
+		assert_int_equal(test_leaf_at(pm, maps[j].va, PMAP_LEVEL_4K),
 		                 raw[j] & ~page_m_bit(pm));
 		assert_true(pmap_lookup(pm, maps[j].va, &m));
 		assert_int_equal(m.prot, maps[j].prot);
@@ -505,14 +474,15 @@ test_pmap_page_clear_modify_2m(void **state)
 	test_make_other(t);
 	test_enter_2m(&t->pm, test_va(0), r, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_WRITE);
 	test_enter(&t->other, test_va(2 * T_2M), mid, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_WRITE);
-	big = page_leaf(&t->pm, test_va(0), PMAP_LEVEL_2M);
-	small = page_leaf(&t->other, test_va(2 * T_2M), PMAP_LEVEL_4K);
+	big = test_leaf_at(&t->pm, test_va(0), PMAP_LEVEL_2M);
+	small = test_leaf_at(&t->other, test_va(2 * T_2M), PMAP_LEVEL_4K);
 	assert_true(pmap_is_modified(test_page(mid)));
 	assert_true(pmap_is_modified(test_page(r + 7 * T_PAGE)));
 
 	pmap_clear_modify(test_page(mid));
-	assert_int_equal(page_leaf(&t->pm, test_va(0), PMAP_LEVEL_2M), big & ~page_m_bit(&t->pm));
-	assert_int_equal(page_leaf(&t->other, test_va(2 * T_2M), PMAP_LEVEL_4K),
+	assert_int_equal(test_leaf_at(&t->pm, test_va(0), PMAP_LEVEL_2M),
+	                 big & ~page_m_bit(&t->pm));
+	assert_int_equal(test_leaf_at(&t->other, test_va(2 * T_2M), PMAP_LEVEL_4K),
 	                 small & ~page_m_bit(&t->other));
 	assert_false(pmap_is_modified(test_page(mid)));
 	assert_false(pmap_is_modified(test_page(r)));
@@ -548,8 +518,8 @@ test_pmap_page_ts_referenced(void **state)
 	for (j = 0; j < 3; j++) {
 		struct pmap *pm = page_pmap(t, maps[j].other);
 
-		assert_int_equal(page_leaf(pm, maps[j].va, PMAP_LEVEL_4K),
-		                 raw[j] & ~page_a_bit(pm));
+		assert_int_equal(test_leaf_at(pm, maps[j].va, PMAP_LEVEL_4K),
+		                 raw[j] & ~test_a_bit(pm));
 		assert_true(pmap_lookup(pm, maps[j].va, &m));
 		assert_false(m.accessed);
 	}
@@ -619,8 +589,8 @@ test_pmap_page_ts_referenced_unsafe(void **state)
 			assert_int_equal(test_leaf(pm, maps[j].va, NULL), 0);
 			continue;
 		}
-		assert_int_equal(page_leaf(pm, maps[j].va, PMAP_LEVEL_4K),
-		                 want[j] == CLEARED ? raw[j] & ~page_a_bit(pm) : raw[j]);
+		assert_int_equal(test_leaf_at(pm, maps[j].va, PMAP_LEVEL_4K),
+		                 want[j] == CLEARED ? raw[j] & ~test_a_bit(pm) : raw[j]);
 	}
 	assert_int_equal(test_page(p)->flags, flags);
 	assert_int_equal(t->pm.pm_stats.resident_count, 6 - removed);
@@ -645,13 +615,14 @@ test_pmap_page_ts_referenced_2m(void **state)
 	test_make_other(t);
 	test_enter_2m(&t->pm, test_va(0), r, VM_PROT_READ, VM_PROT_READ);
 	test_enter_2m(&t->other, test_va(2 * T_2M), r, VM_PROT_READ, VM_PROT_READ);
-	big = page_leaf(&t->pm, test_va(0), PMAP_LEVEL_2M);
-	obig = page_leaf(&t->other, test_va(2 * T_2M), PMAP_LEVEL_2M);
+	big = test_leaf_at(&t->pm, test_va(0), PMAP_LEVEL_2M);
+	obig = test_leaf_at(&t->other, test_va(2 * T_2M), PMAP_LEVEL_2M);
 
 	assert_int_equal(pmap_ts_referenced(test_page(pg)), 2);
-	assert_int_equal(page_leaf(&t->pm, test_va(0), PMAP_LEVEL_2M), big & ~page_a_bit(&t->pm));
-	assert_int_equal(page_leaf(&t->other, test_va(2 * T_2M), PMAP_LEVEL_2M),
-	                 obig & ~page_a_bit(&t->other));
+	assert_int_equal(test_leaf_at(&t->pm, test_va(0), PMAP_LEVEL_2M),
+	                 big & ~test_a_bit(&t->pm));
+	assert_int_equal(test_leaf_at(&t->other, test_va(2 * T_2M), PMAP_LEVEL_2M),
+	                 obig & ~test_a_bit(&t->other));
 	assert_int_equal(test_page(r)->flags, PMAP_PAGE_REFERENCED);
 	assert_int_equal(test_page(r + 511 * T_PAGE)->flags, PMAP_PAGE_REFERENCED);
 	page_assert_run_flags(r, pg, PMAP_PAGE_REFERENCED, 0);

@@ -197,6 +197,35 @@ test_leaf(struct pmap *pm, uint64_t va, int *level)
 	return pmap_pte_valid(pm, *p.pte[l]) ? *p.pte[l] : 0;
 }
 
+void
+test_assert_legal(const struct pmap *pm, pmap_pte_t pte)
+{
+	if (pm->pm_type == PMAP_TYPE_EPT)
+		assert_false(pmap_ept_misconfigured_perm(
+		    pte, (pm->pm_flags & PMAP_SUPPORTS_EXEC_ONLY) != 0));
+}
+
+pmap_pte_t
+test_leaf_at(struct pmap *pm, uint64_t va, int level)
+{
+	pmap_pte_t pte;
+	int l;
+
+	pte = test_leaf(pm, va, &l);
+	assert_int_not_equal(pte, 0);
+	assert_int_equal(l, level);
+	test_assert_legal(pm, pte);
+	return pte;
+}
+
+pmap_pte_t
+test_a_bit(const struct pmap *pm)
+{
+	if (pm->pm_type == PMAP_TYPE_X86)
+		return X86_PG_A;
+	return (pm->pm_flags & PMAP_EMULATE_AD_BITS) ? EPT_PG_READ : EPT_PG_A;
+}
+
 static uint64_t
 test_mix(uint64_t h, uint64_t v)
 {

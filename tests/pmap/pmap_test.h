@@ -73,6 +73,13 @@ void test_enter_2m(struct pmap *pm, uint64_t va, uint64_t hpa, vm_prot_t prot, u
 /* The raw leaf entry of @va (0 when none) and its level. */
 pmap_pte_t test_leaf(struct pmap *pm, uint64_t va, int *level);
 
+/* The raw leaf of @va, which must exist at @level and be legal (EPT: SDM 3C 29.3.3.1). */
+pmap_pte_t test_leaf_at(struct pmap *pm, uint64_t va, int level);
+void test_assert_legal(const struct pmap *pm, pmap_pte_t pte);
+
+/* The raw "accessed" bit: x86 A, EPT A, or R where A/D is emulated. */
+pmap_pte_t test_a_bit(const struct pmap *pm);
+
 /* Everything a failed call must leave as it was. */
 struct test_snapshot {
 	uint64_t tables_hash, pages_hash;
