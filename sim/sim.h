@@ -74,6 +74,7 @@ struct sim_vmspace {
 	enum trace_vm_kind kind;
 	uint32_t owner;
 	struct sim_entry *entries;
+	struct sim_entry *hint; /* the entry sim_entry_find() found last */
 	struct pmap x86, ept;
 	bool has_x86, has_ept;
 };

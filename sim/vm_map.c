@@ -73,14 +73,17 @@ sim_vmspace_destroy(struct sim *s, struct sim_vmspace *vs)
 	free(vs);
 }
 
+/* The entry holding @va, or NULL; the last one found is tried first. */
 struct sim_entry *
 sim_entry_find(struct sim_vmspace *vs, uint64_t va)
 {
-	struct sim_entry *e;
+	struct sim_entry *e = vs->hint;
 
+	if (e != NULL && va >= e->start && va < e->end)
+		return e;
 	for (e = vs->entries; e != NULL && e->start <= va; e = e->next)
 		if (va < e->end)
-			return e;
+			return vs->hint = e;
 	return NULL;
 }
 
@@ -144,6 +147,8 @@ sim_vm_munmap(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t len)
 	for (pp = &vs->entries; (e = *pp) != NULL;) {
 		if (e->start >= va && e->end <= va + len) {
 			*pp = e->next;
+			if (vs->hint == e)
+				vs->hint = NULL;
 			sim_entry_free(s, e);
 		} else {
 			pp = &e->next;
