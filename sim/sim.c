@@ -66,18 +66,9 @@ sim_create(const struct sim_config *cfg, struct sim_report *report)
 	sim_hash_init(&s->vmspaces);
 	sim_hash_init(&s->files);
 	sim_hash_init(&s->pages);
-	sim_hash_init(&s->swap);
 	sim_hash_init(&s->threads);
 	sim_tlb_init(s);
 	return s;
-}
-
-static void
-sim_free_val(uint64_t key, void *val, void *arg)
-{
-	(void)key;
-	(void)arg;
-	free(val);
 }
 
 static void
@@ -117,11 +108,9 @@ sim_destroy(struct sim *s)
 {
 	if (s == NULL)
 		return;
-	sim_hash_each(&s->swap, sim_free_val, NULL);
 	sim_hash_fini(&s->vmspaces);
 	sim_hash_fini(&s->files);
 	sim_hash_fini(&s->pages);
-	sim_hash_fini(&s->swap);
 	sim_hash_fini(&s->threads);
 	sim_phys_destroy(s->sp);
 	free(s);

@@ -54,7 +54,7 @@ struct sim_obj {
 	uint64_t dev_hpa;        /* DEVICE: physical base */
 	enum pmap_memattr memattr;
 	uint64_t resident;
-	uint64_t swapped;       /* pages saved in the swap store */
+	struct sim_hash swap;   /* pindex -> saved contents (the swap store) */
 	struct sim_page *pages; /* resident pages, linked by obj_next */
 };
 
@@ -166,7 +166,6 @@ struct sim {
 	struct sim_hash vmspaces; /* id -> sim_vmspace */
 	struct sim_hash files;    /* file id -> sim_obj */
 	struct sim_hash pages;    /* (obj id, pindex) -> sim_page */
-	struct sim_hash swap;     /* (obj id, pindex) -> saved page contents */
 	uint64_t next_obj_id;
 	struct sim_cpu cpu[SIM_MAX_CPUS];
 	uint64_t cpus_used; /* bit n: cpu n has filled its TLB */

@@ -10,7 +10,7 @@
 
 #include "sim/vm.h"
 
-/* Key of (object, page index) in the page and swap maps. */
+/* Key of (object, page index) in the page map. */
 static uint64_t
 sim_page_key(const struct sim_obj *o, uint64_t pindex)
 {
@@ -37,37 +37,12 @@ sim_obj_ref(struct sim_obj *o)
 	o->refs++;
 }
 
-struct sim_swap_keys {
-	uint64_t id;
-	uint64_t *keys;
-	size_t n;
-};
-
 static void
-sim_obj_swap_key(uint64_t key, void *val, void *arg)
+sim_obj_free_saved(uint64_t key, void *val, void *arg)
 {
-	struct sim_swap_keys *k = arg;
-
-	if ((key >> 36) == k->id)
-		k->keys[k->n++] = key;
-}
-
-/* Drop the object's saved pages from the swap store. */
-static void
-sim_obj_drop_swap(struct sim *s, struct sim_obj *o)
-{
-	struct sim_swap_keys k = { o->id, calloc(o->swapped, sizeof(uint64_t)), 0 };
-	size_t i;
-
-	if (k.keys == NULL) {
-		sim_fail(s, "out of host memory dropping swap of object %lu", o->id);
-		return;
-	}
-	sim_hash_each(&s->swap, sim_obj_swap_key, &k);
-	for (i = 0; i < k.n; i++)
-		free(sim_hash_del(&s->swap, k.keys[i]));
-	free(k.keys);
-	o->swapped = 0;
+	(void)key;
+	(void)arg;
+	free(val);
 }
 
 /* The object's last reference went: its pages, its swap, its backing. */
@@ -78,8 +53,8 @@ sim_obj_destroy(struct sim *s, struct sim_obj *o)
 
 	while (o->pages != NULL)
 		sim_obj_free_page(s, o->pages);
-	if (o->swapped != 0)
-		sim_obj_drop_swap(s, o);
+	sim_hash_each(&o->swap, sim_obj_free_saved, NULL);
+	sim_hash_fini(&o->swap);
 	free(o);
 	if (backing != NULL)
 		sim_obj_unref(s, backing);
@@ -114,7 +89,8 @@ sim_file_obj(struct sim *s, uint64_t file)
 bool
 sim_obj_in_swap(struct sim *s, const struct sim_obj *o, uint64_t pindex)
 {
-	return sim_hash_get(&s->swap, sim_page_key(o, pindex)) != NULL;
+	(void)s;
+	return sim_hash_get(&o->swap, pindex) != NULL;
 }
 
 struct sim_page *
@@ -212,7 +188,7 @@ sim_obj_page_in(struct sim *s, struct sim_obj *o, uint64_t pindex)
 		return NULL;
 	data = sim_page_data(s, pg);
 	/* The saved copy stays: a clean page may be dropped again unsaved. */
-	saved = sim_hash_get(&s->swap, sim_page_key(o, pindex));
+	saved = sim_hash_get(&o->swap, pindex);
 	if (saved != NULL) {
 		memcpy(data, saved, PMAP_PAGE_SIZE);
 		s->stats.swap_ins++;
@@ -240,21 +216,20 @@ sim_obj_copy_page(struct sim *s, struct sim_obj *o, uint64_t pindex, const struc
 	return pg;
 }
 
-/* Keep @pg's contents in the swap store (page-out or write-back). */
+/* Keep @pg's contents in its object's swap store (page-out or write-back). */
 void
 sim_obj_save_page(struct sim *s, struct sim_page *pg)
 {
-	uint64_t key = sim_page_key(pg->obj, pg->pindex);
-	void *copy = sim_hash_get(&s->swap, key);
+	struct sim_obj *o = pg->obj;
+	void *copy = sim_hash_get(&o->swap, pg->pindex);
 
 	if (copy == NULL) {
 		copy = malloc(PMAP_PAGE_SIZE);
-		if (copy == NULL || !sim_hash_put(&s->swap, key, copy)) {
+		if (copy == NULL || !sim_hash_put(&o->swap, pg->pindex, copy)) {
 			free(copy);
 			sim_fail(s, "out of host memory for the swap store");
 			return;
 		}
-		pg->obj->swapped++;
 	}
 	memcpy(copy, sim_page_data(s, pg), PMAP_PAGE_SIZE);
 	s->stats.swap_outs++;
