@@ -22,8 +22,9 @@
 #include "sim/trace.h"
 #include "tools/eptsim_cli.h"
 
-static const char *const mode_names[] = { "pair", "convert", "ept" };
-static const char *const ad_names[] = { "hw", "emulated" };
+/* Option spellings, in enum sim_mode / sim_ad / sim_check order. */
+const char *const cli_mode_names[3] = { "pair", "convert", "ept" };
+const char *const cli_ad_names[2] = { "hw", "emulated" };
 static const char *const check_names[] = { "none", "incremental", "full" };
 
 static void
@@ -39,31 +40,6 @@ usage(FILE *f)
 	           "                   [--ad=hw|emulated] [--seed=N] [--ram=PAGES]\n");
 }
 
-static int
-pick(const char *what, const char *val, const char *const *names, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(val, names[i]) == 0)
-			return i;
-	fprintf(stderr, "eptsim: unknown %s '%s'\n", what, val);
-	exit(2);
-}
-
-static uint64_t
-number(const char *what, const char *val)
-{
-	char *end;
-	uint64_t n = strtoull(val, &end, 0);
-
-	if (*val == '\0' || *end != '\0') {
-		fprintf(stderr, "eptsim: %s must be a number, not '%s'\n", what, val);
-		exit(2);
-	}
-	return n;
-}
-
 static void
 print_summary(const struct replay_summary *r, const struct sim_config *cfg, bool json)
 {
@@ -75,14 +51,14 @@ print_summary(const struct replay_summary *r, const struct sim_config *cfg, bool
 		       "\"events\":%lu,\"faults\":%lu,\"spurious_faults\":%lu,\"emulated_ad\":%lu,"
 		       "\"segv\":%lu,\"efault\":%lu,\"peak_resident_pages\":%lu,\"checks\":%lu,"
 		       "\"divergences\":%lu,\"events_per_s\":%.0f,\"error\":\"%s\"}\n",
-		       r->trace, mode_names[cfg->mode], ad_names[cfg->ad], check_names[cfg->check],
-		       r->events, st->faults, st->spurious_faults, st->emulated_ad, st->segv,
-		       st->efault, st->peak_resident_pages, r->checks, r->divergences, rate,
-		       r->fatal);
+		       r->trace, cli_mode_names[cfg->mode], cli_ad_names[cfg->ad],
+		       check_names[cfg->check], r->events, st->faults, st->spurious_faults,
+		       st->emulated_ad, st->segv, st->efault, st->peak_resident_pages, r->checks,
+		       r->divergences, rate, r->fatal);
 		return;
 	}
-	printf("eptsim replay %s (mode %s, ad %s, check %s)\n", r->trace, mode_names[cfg->mode],
-	       ad_names[cfg->ad], check_names[cfg->check]);
+	printf("eptsim replay %s (mode %s, ad %s, check %s)\n", r->trace, cli_mode_names[cfg->mode],
+	       cli_ad_names[cfg->ad], check_names[cfg->check]);
 	printf("  events %lu, faults %lu (spurious %lu, emulated A/D %lu, SIGSEGV %lu), "
 	       "copy EFAULT %lu, copied %lu bytes\n",
 	       r->events, st->faults, st->spurious_faults, st->emulated_ad, st->segv, st->efault,
@@ -124,19 +100,19 @@ cmd_replay(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			cfg.mode = pick("mode", optarg, mode_names, 3);
+			cfg.mode = cli_pick("mode", optarg, cli_mode_names, 3);
 			break;
 		case 'a':
-			cfg.ad = pick("A/D mode", optarg, ad_names, 2);
+			cfg.ad = cli_pick("A/D mode", optarg, cli_ad_names, 2);
 			break;
 		case 'c':
-			cfg.check = pick("check level", optarg, check_names, 3);
+			cfg.check = cli_pick("check level", optarg, check_names, 3);
 			break;
 		case 's':
-			cfg.seed = number("--seed", optarg);
+			cfg.seed = cli_number("--seed", optarg);
 			break;
 		case 'r':
-			cfg.ram_pages = number("--ram", optarg);
+			cfg.ram_pages = cli_number("--ram", optarg);
 			break;
 		case 'k':
 			cfg.keep_going = true;

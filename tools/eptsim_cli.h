@@ -20,6 +20,9 @@ int cmd_dump(int argc, char **argv);
  * The index of @val in @names (@n of them); an unknown value ends the
  * program with status 2 and "eptsim: unknown WHAT 'VAL'".
  */
+extern const char *const cli_mode_names[3];
+extern const char *const cli_ad_names[2];
+
 int cli_pick(const char *what, const char *val, const char *const *names, int n);
 /* @val as a number (C syntax: 10, 0x10); anything else ends the program with status 2. */
 uint64_t cli_number(const char *what, const char *val);

@@ -35,8 +35,6 @@
 #define DUMP_PS    (1ul << 7)
 #define DUMP_FRAME 0x000ffffffffff000ul
 
-static const char *const dump_mode_names[] = { "pair", "convert", "ept" };
-static const char *const dump_ad_names[] = { "hw", "emulated" };
 static const char *const dump_ma_names[PMAP_MA_COUNT] = {
 	[PMAP_MA_UC] = "UC", [PMAP_MA_WC] = "WC", [PMAP_MA_WT] = "WT",
 	[PMAP_MA_WP] = "WP", [PMAP_MA_WB] = "WB", [PMAP_MA_UC_MINUS] = "UC-",
@@ -153,7 +151,7 @@ dump_vmspace(struct sim *s, const struct dump_args *a, const struct trace_event 
 	else
 		printf("process");
 	printf(") after event %lu (line %lu) of %s, mode %s, ad %s\n", a->at, last->line, a->trace,
-	       dump_mode_names[a->cfg.mode], dump_ad_names[a->cfg.ad]);
+	       cli_mode_names[a->cfg.mode], cli_ad_names[a->cfg.ad]);
 	dump_entries(vs);
 	if (vs->has_x86) {
 		printf("x86 leaves:\n");
@@ -252,10 +250,10 @@ dump_parse(int argc, char **argv, struct dump_args *a)
 			a->have_vm = true;
 			break;
 		case 'm':
-			a->cfg.mode = cli_pick("mode", optarg, dump_mode_names, 3);
+			a->cfg.mode = cli_pick("mode", optarg, cli_mode_names, 3);
 			break;
 		case 'a':
-			a->cfg.ad = cli_pick("A/D mode", optarg, dump_ad_names, 2);
+			a->cfg.ad = cli_pick("A/D mode", optarg, cli_ad_names, 2);
 			break;
 		case 's':
 			a->cfg.seed = cli_number("--seed", optarg);
