@@ -36,14 +36,24 @@ sim_access_pmap(struct sim_vmspace *vs, bool kernel)
 	return kernel ? &vs->x86 : &vs->ept;
 }
 
+/* The oracle executes what the simulator's MMU just did (sim.h). */
+static void
+sim_oracle_access(struct sim *s, struct sim_vmspace *vs, unsigned cpu, uint64_t va,
+                  vm_prot_t access, bool user, enum sim_access_result r, uint64_t hpa)
+{
+	if (s->cfg.oracle != NULL && s->fatal[0] == '\0')
+		s->cfg.oracle->access(s->cfg.oracle->arg, s, vs, cpu, va, access, user, r, hpa);
+}
+
 static int
 sim_replay_fault(struct sim *s, struct sim_vmspace *vs, const struct trace_event *ev)
 {
-	uint64_t hpa;
+	uint64_t hpa = 0;
 	enum sim_access_result r;
 
 	r = sim_mmu_access(s, vs, sim_access_pmap(vs, !ev->user), ev->cpu, ev->va, ev->prot,
 	                   ev->user, &hpa);
+	sim_oracle_access(s, vs, ev->cpu, ev->va, ev->prot, ev->user, r, hpa);
 	return r == SIM_ACCESS_EFAULT && s->fatal[0] ? -1 : 0;
 }
 
@@ -64,14 +74,18 @@ sim_replay_copy(struct sim *s, struct sim_vmspace *vs, const struct trace_event 
 {
 	bool out = ev->op == TRACE_COPYOUT;
 	struct pmap *pm = sim_access_pmap(vs, true);
-	uint64_t va, end = ev->va + ev->len, hpa, n;
+	uint64_t va, end = ev->va + ev->len, hpa = 0, n;
+	enum sim_access_result r;
 
 	for (va = ev->va; va < end; va = (va | (PMAP_PAGE_SIZE - 1)) + 1) {
 		n = ((va | (PMAP_PAGE_SIZE - 1)) + 1 < end ? (va | (PMAP_PAGE_SIZE - 1)) + 1
 		                                           : end) -
 		    va;
-		switch (sim_mmu_access(s, vs, pm, ev->cpu, va, out ? VM_PROT_WRITE : VM_PROT_READ,
-		                       false, &hpa)) {
+		r = sim_mmu_access(s, vs, pm, ev->cpu, va, out ? VM_PROT_WRITE : VM_PROT_READ,
+		                   false, &hpa);
+		sim_oracle_access(s, vs, ev->cpu, va, out ? VM_PROT_WRITE : VM_PROT_READ, false, r,
+		                  hpa);
+		switch (r) {
 		case SIM_ACCESS_OK:
 			break;
 		case SIM_ACCESS_SEGV:

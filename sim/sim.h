@@ -142,7 +142,28 @@ enum sim_check {
  * Faults to inject, to prove the checks see them (negative tests, and
  * `eptsim replay --inject=...`).
  */
-#define SIM_INJECT_SKIP_INVAL 0x1 /* the CPUs ignore INVLPG / flushes / INVEPT */
+#define SIM_INJECT_SKIP_INVAL  0x1 /* the CPUs ignore INVLPG / flushes / INVEPT */
+#define SIM_INJECT_SKIP_INVLPG 0x2 /* the pmap's INVLPG calls are lost in the seam */
+
+/*
+ * An independent MMU that executes the replay's accesses again (the
+ * Unicorn oracle, verify/vfy_unicorn_oracle.h), told of the pmap's
+ * invalidations as the CPUs are.  Hooks only: sim/ does not link it.
+ *   access   after each access of a fault event or of a copy's page:
+ *            what the simulator's MMU did (@r, and @hpa when OK)
+ *   invlpg   pmap_plat_invlpg / _invltlb as the seam saw them
+ *   invltlb
+ *   gone     @vs is about to be destroyed (its pmaps released)
+ */
+struct sim;
+struct sim_oracle {
+	void (*access)(void *arg, struct sim *s, struct sim_vmspace *vs, unsigned cpu, uint64_t va,
+	               vm_prot_t access, bool user, enum sim_access_result r, uint64_t hpa);
+	void (*invlpg)(void *arg, struct pmap *pm, uint64_t va);
+	void (*invltlb)(void *arg, struct pmap *pm);
+	void (*gone)(void *arg, struct sim_vmspace *vs);
+	void *arg;
+};
 
 struct sim_config {
 	enum sim_mode mode;
@@ -153,6 +174,7 @@ struct sim_config {
 	bool keep_going;
 	bool json;
 	uint32_t inject;
+	const struct sim_oracle *oracle; /* NULL: none */
 	/* Called every 65536 events with the count so far (NULL: none). */
 	void (*progress)(uint64_t events, void *arg);
 	void *progress_arg;

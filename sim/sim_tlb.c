@@ -93,13 +93,21 @@ sim_tlb_drop_pmap(struct sim *s, struct pmap *pm)
 				s->cpu[cpu].tlb[i].pm = NULL;
 }
 
-/* The seam's invalidations reach every CPU (the kernel's shootdown). */
+/*
+ * The seam's invalidations reach every CPU (the kernel's shootdown) and
+ * the oracle's; skip-inval makes the simulated CPUs ignore them, while
+ * skip-invlpg loses the pmap's INVLPG in the seam, before any CPU.
+ */
 static void
 sim_tlb_invlpg(void *ctx, struct pmap *pm, uint64_t va)
 {
 	struct sim *s = ctx;
 	unsigned cpu;
 
+	if (s->cfg.inject & SIM_INJECT_SKIP_INVLPG)
+		return; /* lost before any CPU, the oracle's included, sees it */
+	if (s->cfg.oracle != NULL)
+		s->cfg.oracle->invlpg(s->cfg.oracle->arg, pm, va);
 	if (s->cfg.inject & SIM_INJECT_SKIP_INVAL)
 		return;
 	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++)
@@ -112,6 +120,8 @@ sim_tlb_invltlb(void *ctx, struct pmap *pm)
 {
 	struct sim *s = ctx;
 
+	if (s->cfg.oracle != NULL)
+		s->cfg.oracle->invltlb(s->cfg.oracle->arg, pm);
 	if (!(s->cfg.inject & SIM_INJECT_SKIP_INVAL))
 		sim_tlb_drop_pmap(s, pm);
 }

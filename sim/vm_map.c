@@ -64,6 +64,8 @@ sim_vmspace_destroy(struct sim *s, struct sim_vmspace *vs)
 {
 	struct sim_entry *e;
 
+	if (s->cfg.oracle != NULL)
+		s->cfg.oracle->gone(s->cfg.oracle->arg, vs);
 	sim_pmaps_release(s, vs);
 	while ((e = vs->entries) != NULL) {
 		vs->entries = e->next;

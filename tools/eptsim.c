@@ -5,7 +5,8 @@
  *
  *   eptsim replay TRACE... [--mode=pair|convert|ept] [--ad=hw|emulated]
  *                 [--check=incremental|full|none] [--seed=N] [--ram=PAGES]
- *                 [--keep-going] [--json]
+ *                 [--keep-going] [--json] [--inject=skip-inval|skip-invlpg]
+ *                 [--oracle=unicorn]
  *   eptsim stat TRACE...
  *   eptsim gen [--seed=N] [--events=N] [--shape=...] [-o OUT]    (eptsim_gen.c)
  *   eptsim dump TRACE --at N --vmspace V [--mode=...] [--ad=...]  (eptsim_dump.c)
@@ -21,6 +22,7 @@
 #include "sim/replay.h"
 #include "sim/trace.h"
 #include "tools/eptsim_cli.h"
+#include "verify/vfy_unicorn_oracle.h"
 
 /* Option spellings, in enum sim_mode / sim_ad / sim_check order. */
 const char *const cli_mode_names[3] = { "pair", "convert", "ept" };
@@ -30,31 +32,56 @@ static const char *const check_names[] = { "none", "incremental", "full" };
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: eptsim replay TRACE... [--mode=pair|convert|ept] [--ad=hw|emulated]\n"
-	           "                     [--check=incremental|full|none] [--seed=N] [--ram=PAGES]\n"
-	           "                     [--keep-going] [--json] [--inject=skip-inval]\n"
-	           "       eptsim stat TRACE...\n"
-	           "       eptsim gen [--seed=N] [--events=N] [-o OUT]\n"
-	           "                  [--shape=mixed|fork-tree|mmap-storm|superpage|copy|pageout]\n"
-	           "       eptsim dump TRACE --at N --vmspace V [--mode=pair|convert|ept]\n"
-	           "                   [--ad=hw|emulated] [--seed=N] [--ram=PAGES]\n");
+	fprintf(f,
+	        "usage: eptsim replay TRACE... [--mode=pair|convert|ept] [--ad=hw|emulated]\n"
+	        "                     [--check=incremental|full|none] [--seed=N] [--ram=PAGES]\n"
+	        "                     [--keep-going] [--json] [--inject=skip-inval|skip-invlpg]\n"
+	        "                     [--oracle=unicorn]\n"
+	        "       eptsim stat TRACE...\n"
+	        "       eptsim gen [--seed=N] [--events=N] [-o OUT]\n"
+	        "                  [--shape=mixed|fork-tree|mmap-storm|superpage|copy|pageout]\n"
+	        "       eptsim dump TRACE --at N --vmspace V [--mode=pair|convert|ept]\n"
+	        "                   [--ad=hw|emulated] [--seed=N] [--ram=PAGES]\n");
+}
+
+/* The oracle's figures: JSON fields (no closing brace), or a summary line. */
+static void
+print_oracle(const struct vfy_uco_stats *u, bool json)
+{
+	double rate = u->seconds > 0 ? u->accesses / u->seconds : 0;
+
+	if (json) {
+		printf(",\"oracle_accesses\":%lu,\"oracle_faults\":%lu,\"oracle_spurious\":%lu,"
+		       "\"oracle_divergences\":%lu,\"oracle_accesses_per_s\":%.0f",
+		       u->accesses, u->faults, u->spurious, u->divergences, rate);
+		return;
+	}
+	printf("  unicorn oracle: %lu accesses (%lu #PF, %lu spurious, %lu walks setting A/D) on "
+	       "%u engines;\n    %lu fresh runs, %lu INVLPG, %lu CR3 writes forwarded; "
+	       "%lu divergences; %.3f s, %.0f accesses/s\n",
+	       u->accesses, u->faults, u->spurious, u->walks, u->engines, u->switches, u->invlpg,
+	       u->invltlb, u->divergences, u->seconds, rate);
 }
 
 static void
-print_summary(const struct replay_summary *r, const struct sim_config *cfg, bool json)
+print_summary(const struct replay_summary *r, const struct sim_config *cfg,
+              const struct vfy_uco_stats *u)
 {
 	const struct sim_stats *st = &r->stats;
 	double rate = r->seconds > 0 ? r->events / r->seconds : 0;
 
-	if (json) {
+	if (cfg->json) {
 		printf("{\"trace\":\"%s\",\"mode\":\"%s\",\"ad\":\"%s\",\"check\":\"%s\","
 		       "\"events\":%lu,\"faults\":%lu,\"spurious_faults\":%lu,\"emulated_ad\":%lu,"
 		       "\"segv\":%lu,\"efault\":%lu,\"peak_resident_pages\":%lu,\"checks\":%lu,"
-		       "\"divergences\":%lu,\"events_per_s\":%.0f,\"error\":\"%s\"}\n",
+		       "\"divergences\":%lu,\"events_per_s\":%.0f,\"error\":\"%s\"",
 		       r->trace, cli_mode_names[cfg->mode], cli_ad_names[cfg->ad],
 		       check_names[cfg->check], r->events, st->faults, st->spurious_faults,
 		       st->emulated_ad, st->segv, st->efault, st->peak_resident_pages, r->checks,
 		       r->divergences, rate, r->fatal);
+		if (u != NULL)
+			print_oracle(u, true);
+		printf("}\n");
 		return;
 	}
 	printf("eptsim replay %s (mode %s, ad %s, check %s)\n", r->trace, cli_mode_names[cfg->mode],
@@ -70,6 +97,8 @@ print_summary(const struct replay_summary *r, const struct sim_config *cfg, bool
 	printf("  accesses %lu (TLB hits %lu, walks %lu); checks %lu, full checks %lu\n",
 	       st->accesses, st->tlb_hits, st->walks, r->checks, st->full_checks);
 	printf("  divergences %lu; %.3f s, %.0f events/s\n", r->divergences, r->seconds, rate);
+	if (u != NULL)
+		print_oracle(u, false);
 	if (r->fatal[0] != '\0')
 		printf("  error: %s\n", r->fatal);
 }
@@ -86,6 +115,7 @@ cmd_replay(int argc, char **argv)
 		{ "keep-going", no_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "inject", required_argument, NULL, 'i' },
+		{ "oracle", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sim_config cfg = { .mode = SIM_MODE_PAIR,
@@ -95,7 +125,9 @@ cmd_replay(int argc, char **argv)
 		                  .seed = 1 };
 	struct replay_summary sum;
 	struct cli_progress progress;
+	struct vfy_uco *uco = NULL;
 	int c, i, rc, worst = 0;
+	bool oracle = false;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -121,11 +153,22 @@ cmd_replay(int argc, char **argv)
 			cfg.json = true;
 			break;
 		case 'i':
-			if (strcmp(optarg, "skip-inval") != 0) {
+			if (strcmp(optarg, "skip-inval") == 0)
+				cfg.inject |= SIM_INJECT_SKIP_INVAL;
+			else if (strcmp(optarg, "skip-invlpg") == 0)
+				cfg.inject |= SIM_INJECT_SKIP_INVLPG;
+			else {
 				fprintf(stderr, "eptsim: unknown fault to inject '%s'\n", optarg);
 				return 2;
 			}
-			cfg.inject |= SIM_INJECT_SKIP_INVAL;
+			break;
+		case 'o':
+			if (strcmp(optarg, "unicorn") != 0) {
+				fprintf(stderr, "eptsim: unknown oracle '%s' (known: unicorn)\n",
+				        optarg);
+				return 2;
+			}
+			oracle = true;
 			break;
 		default:
 			usage(stderr);
@@ -136,11 +179,23 @@ cmd_replay(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (oracle && cfg.mode == SIM_MODE_EPT) {
+		fprintf(stderr, "eptsim: --oracle=unicorn executes x86 tables: use --mode=pair or "
+		                "--mode=convert (EPT tables: the Bochs hardware path, hw/)\n");
+		return 2;
+	}
 	for (i = optind; i < argc; i++) {
+		if (oracle && (uco = vfy_uco_create()) == NULL) {
+			fprintf(stderr, "eptsim: out of memory\n");
+			return 2;
+		}
+		cfg.oracle = oracle ? vfy_uco_hooks(uco) : NULL;
 		cli_progress_attach(&progress, &cfg, argv[i]);
 		rc = sim_replay_file(argv[i], &cfg, stdout, &sum);
 		cli_progress_end(&progress);
-		print_summary(&sum, &cfg, cfg.json);
+		print_summary(&sum, &cfg, oracle ? vfy_uco_stats(uco) : NULL);
+		vfy_uco_destroy(uco);
+		uco = NULL;
 		if (rc == 2)
 			fprintf(stderr, "eptsim: %s\n", sum.fatal);
 		worst = rc > worst ? rc : worst;

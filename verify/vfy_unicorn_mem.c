@@ -326,6 +326,7 @@ uc_load_frame(struct vfy_uc *u, const struct vfy_uc_req *req, uint64_t frame,
 	pg = uc_page_get(u, frame, ROLE_FRAME);
 	if (pg == NULL)
 		return -1;
+	u->run_frame = pg->hpa;
 	uc_fill_frame(pg, req->access == VFY_ACC_FETCH, (unsigned)(req->gva & (UC_PAGE - 1)));
 	e = uc_mem_write(u->uc, pg->hpa, pg->host, UC_PAGE);
 	return e == UC_ERR_OK ? 0 : uc_fail(u, e, "uc_mem_write (frame)");
@@ -344,6 +345,7 @@ uc_load(struct vfy_uc *u, const struct vfy_mem *mem, const struct vfy_uc_req *re
 	uint64_t table = req->cr3 & VFY_ADDR_4K, e, frame;
 	int level;
 
+	u->run_frame = ~UINT64_C(0);
 	for (level = VFY_LEVEL_PML4E; level >= VFY_LEVEL_PTE; level--) {
 		if (uc_beyond(u, table))
 			break; /* reserved address bits: the CPU faults */
@@ -372,39 +374,61 @@ uc_load(struct vfy_uc *u, const struct vfy_mem *mem, const struct vfy_uc_req *re
 
 /* ---- which frame ---- */
 
-/* The one page whose bytes at @off (engine: now; host: before) satisfy @want. */
-static void
-uc_identify_read(struct vfy_uc *u, unsigned off, uint64_t rax, struct vfy_uc_result *res)
+/*
+ * The bytes at @off of the frame page at @hpa, if the engine holds one
+ * there, equal @rax: as they were loaded (@host) for a read, newly the
+ * store's tag in the engine for a write.
+ */
+static bool
+uc_frame_holds(struct vfy_uc *u, uint64_t hpa, unsigned off, uint64_t rax, bool write)
 {
-	unsigned i, hits = 0;
-
-	for (i = 0; i < u->npages; i++) {
-		if (memcmp(u->pages[i].host + off, &rax, 8) == 0) {
-			hits++;
-			res->frame = u->pages[i].hpa;
-		}
-	}
-	res->value = rax;
-	res->frame_found = hits == 1;
-}
-
-static void
-uc_identify_write(struct vfy_uc *u, unsigned off, struct vfy_uc_result *res)
-{
-	const uint64_t tag = VFY_UC_WRITE_TAG;
-	unsigned i, hits = 0;
+	struct uc_page *pg = hpa == ~UINT64_C(0) ? NULL : uc_page_find(u, hpa);
 	uint8_t now[8];
 
+	if (pg == NULL)
+		return false;
+	if (!write)
+		return memcmp(pg->host + off, &rax, 8) == 0;
+	if (memcmp(pg->host + off, &rax, 8) == 0 ||
+	    uc_mem_read(u->uc, pg->hpa + off, now, 8) != UC_ERR_OK)
+		return false;
+	if (memcmp(now, &rax, 8) != 0)
+		return false;
+	memcpy(pg->host + off, &rax, 8);
+	return true;
+}
+
+/*
+ * The page whose bytes at @off are @rax (read: as loaded; write: the tag,
+ * new since the load).  The candidates first: a read's pattern names its
+ * page (uc_pattern_word() is a xor), and a store lands in one place, so
+ * the frame this run's path led to holding the new tag is the one; else
+ * every page, and a read's bytes must then be in exactly one.
+ */
+static void
+uc_identify_data(struct vfy_uc *u, unsigned off, uint64_t rax, bool write,
+                 struct vfy_uc_result *res)
+{
+	uint64_t named = (uc_pattern_word(rax) - (off & ~7u)) & ~(uint64_t)(UC_PAGE - 1);
+	unsigned i, hits = 0;
+
+	res->value = rax;
+	if ((off & 7) == 0 && !write && uc_frame_holds(u, named, off, rax, false)) {
+		res->frame = named;
+		res->frame_found = true;
+		return;
+	}
+	if (uc_frame_holds(u, u->run_frame, off, rax, write)) {
+		res->frame = u->run_frame;
+		res->frame_found = true;
+		return;
+	}
 	for (i = 0; i < u->npages; i++) {
-		if (uc_mem_read(u->uc, u->pages[i].hpa + off, now, 8) != UC_ERR_OK)
-			continue;
-		if (memcmp(now, &tag, 8) == 0 && memcmp(u->pages[i].host + off, &tag, 8) != 0) {
+		if (uc_frame_holds(u, u->pages[i].hpa, off, rax, write)) {
 			hits++;
 			res->frame = u->pages[i].hpa;
-			memcpy(u->pages[i].host + off, &tag, 8);
 		}
 	}
-	res->value = tag;
 	res->frame_found = hits == 1;
 }
 
@@ -431,9 +455,9 @@ uc_identify(struct vfy_uc *u, const struct vfy_uc_req *req, uint64_t rax, struct
 	unsigned off = (unsigned)(req->gva & (UC_PAGE - 1));
 
 	if (req->access == VFY_ACC_READ)
-		uc_identify_read(u, off, rax, res);
+		uc_identify_data(u, off, rax, false, res);
 	else if (req->access == VFY_ACC_WRITE)
-		uc_identify_write(u, off, res);
+		uc_identify_data(u, off, VFY_UC_WRITE_TAG, true, res);
 	else
 		uc_identify_fetch(u, rax, res);
 }

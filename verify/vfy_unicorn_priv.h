@@ -78,7 +78,8 @@ struct vfy_uc {
 	bool have_cur;
 	uint64_t cur_cr3;
 	bool cur_wp, cur_nxe;
-	unsigned cur_slot; /* PML4 slot of the stub in the last run */
+	unsigned cur_slot;  /* PML4 slot of the stub in the last run */
+	uint64_t run_frame; /* the frame page this run's path led to (~0: none) */
 	/* pages of the caller's memory held by the engine: an open hash on hpa */
 	struct uc_page *pages;
 	unsigned npages, cap;
