@@ -73,6 +73,7 @@ bench: deps
 	cmake -S . -B $(REL_BUILD) -DCMAKE_BUILD_TYPE=Release $(WERROR)
 	cmake --build $(REL_BUILD) -j$(JOBS)
 	$(REL_BUILD)/bench/pmap-bench
+	$(REL_BUILD)/bench/unicorn-bench
 	/usr/bin/python3 bench/replay_bench.py --eptsim $(REL_BUILD)/tools/eptsim --repeat 3
 
 format: deps

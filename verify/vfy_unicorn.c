@@ -10,12 +10,20 @@
  *         one context into a #DF: do_interrupt never runs, so the CPU's
  *         "previous exception" is never cleared), set CR0.WP, EFER.NXE and
  *         CR3 (the CR3 write flushes the TLB), then
- *   CPL 0:  KCODE+op ............................. stop at the op's end
- *   CPL 3:  KCODE+sysretq -> UCODE+op ............ stop at the op's end
+ *   CPL 0:  KCODE+op; jmp r8 ........................ -> KCODE+CODE_DONE
+ *   CPL 3:  KCODE+sysretq -> UCODE+op; jmp r8 ....... -> UCODE+CODE_DONE
  *   fetch:  ...+jmp rbx -> frame: mov rax, imm64; jmp r8 -> ...+CODE_DONE
- * The stop address of a fetch is in the code page, not in the fetched
- * page: with it in the fetched page Unicorn 2.1.1 reports a CR2 nine bytes
- * past the faulting address.
+ * CODE_DONE holds an int3, which the interrupt hook takes as the end of
+ * the run.  Ending at a stop address instead (uc_emu_start's until) costs
+ * a translation on every run: Unicorn 2.1.1 translates the code at the
+ * stop address into an exit each time and drops the code around the
+ * byte before it afterwards (resume_all_vcpus); ending at an int3 runs
+ * code translated once, about 20 times faster.  The stop address given
+ * to uc_emu_start is one no run reaches (UCODE+CODE_NEVER: in the user
+ * page, as after the run Unicorn translates the byte before it at the
+ * run's CPL, and a supervisor page would set CR2).  The end of a fetch
+ * is in the code page, not in the fetched page: with it in the fetched
+ * page Unicorn 2.1.1 reports a CR2 nine bytes past the faulting address.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,20 +50,20 @@
 #define STUB_KCODE_ENTRY (VFY_BIT(0) | VFY_BIT(5))                           /* P A */
 #define STUB_UCODE_ENTRY (VFY_BIT(0) | VFY_BIT(2) | VFY_BIT(5))              /* P US A */
 
-/* The code KCODE and UCODE hold, by offset. */
+/* The code KCODE and UCODE hold, by offset (see the file comment). */
 static const struct {
 	unsigned off;
 	uint8_t len;
-	uint8_t bytes[4];
+	uint8_t bytes[6];
 } uc_code[] = {
-	{ CODE_READ, 3, { 0x48, 0x8b, 0x03 } },   /* mov rax, [rbx] */
-	{ CODE_WRITE, 3, { 0x48, 0x89, 0x13 } },  /* mov [rbx], rdx */
-	{ CODE_FETCH, 2, { 0xff, 0xe3 } },        /* jmp rbx */
-	{ CODE_INVLPG, 3, { 0x0f, 0x01, 0x3b } }, /* invlpg [rbx] */
-	{ CODE_CR3, 3, { 0x0f, 0x22, 0xdb } },    /* mov cr3, rbx */
-	{ CODE_SYSRET, 3, { 0x48, 0x0f, 0x07 } }, /* sysretq */
-	{ CODE_CPUID, 2, { 0x0f, 0xa2 } },        /* cpuid */
-	{ CODE_DONE, 1, { 0xf4 } },               /* hlt (never reached) */
+	{ CODE_READ, 6, { 0x48, 0x8b, 0x03, 0x41, 0xff, 0xe0 } },   /* mov rax, [rbx]; jmp r8 */
+	{ CODE_WRITE, 6, { 0x48, 0x89, 0x13, 0x41, 0xff, 0xe0 } },  /* mov [rbx], rdx; jmp r8 */
+	{ CODE_FETCH, 2, { 0xff, 0xe3 } },                          /* jmp rbx */
+	{ CODE_INVLPG, 6, { 0x0f, 0x01, 0x3b, 0x41, 0xff, 0xe0 } }, /* invlpg [rbx]; jmp r8 */
+	{ CODE_CR3, 6, { 0x0f, 0x22, 0xdb, 0x41, 0xff, 0xe0 } },    /* mov cr3, rbx; jmp r8 */
+	{ CODE_SYSRET, 3, { 0x48, 0x0f, 0x07 } },                   /* sysretq */
+	{ CODE_CPUID, 2, { 0x0f, 0xa2 } },                          /* cpuid */
+	{ CODE_DONE, 1, { 0xcc } },                                 /* int3: the end of a run */
 };
 
 static void
@@ -63,7 +71,10 @@ uc_hook_intr(uc_engine *engine, uint32_t intno, void *arg)
 {
 	struct vfy_uc *u = arg;
 
-	u->last_vector = (int)intno;
+	if (intno == VFY_UC_VEC_BP)
+		u->done = true;
+	else
+		u->last_vector = (int)intno;
 	uc_emu_stop(engine);
 }
 
@@ -102,13 +113,17 @@ uc_msr_get(struct vfy_uc *u, uint32_t rid)
 	return msr.value;
 }
 
-/* Run from @start until @until; u->last_vector says whether an exception stopped it. */
+/*
+ * Run from @start until @until or the int3 at CODE_DONE (u->done);
+ * u->last_vector says whether another exception stopped it.
+ */
 static int
 uc_exec(struct vfy_uc *u, uint64_t start, uint64_t until)
 {
 	uc_err e;
 
 	u->last_vector = -1;
+	u->done = false;
 	e = uc_emu_start(u->uc, start, until, 0, 0);
 	return e == UC_ERR_OK ? 0 : uc_fail(u, e, "uc_emu_start");
 }
@@ -281,11 +296,10 @@ vfy_uc_error(const struct vfy_uc *u)
 
 /* ---- a run ---- */
 
-/* Offset and length of the code for @access in KCODE/UCODE. */
+/* Offset of the code for @access in KCODE/UCODE. */
 static unsigned
-uc_op(unsigned access, unsigned *len)
+uc_op(unsigned access)
 {
-	*len = access == VFY_ACC_FETCH ? 2 : 3;
 	if (access == VFY_ACC_READ)
 		return CODE_READ;
 	return access == VFY_ACC_WRITE ? CODE_WRITE : CODE_FETCH;
@@ -367,17 +381,17 @@ uc_access(struct vfy_uc *u, const struct vfy_uc_req *req, uint64_t *until)
 {
 	uint64_t kcode = uc_stub_va(uc_stub_slot(req->gva));
 	uint64_t code = kcode + (req->user ? UC_PAGE : 0);
-	unsigned len, op = uc_op(req->access, &len);
+	unsigned op = uc_op(req->access);
 	uint64_t start = req->user ? kcode + CODE_SYSRET : code + op;
 
-	*until = req->access == VFY_ACC_FETCH ? code + CODE_DONE : code + op + len;
+	*until = code + CODE_DONE;
 	if (uc_reg_set(u, UC_X86_REG_RBX, req->gva) != 0 ||
 	    uc_reg_set(u, UC_X86_REG_RDX, VFY_UC_WRITE_TAG) != 0 ||
 	    uc_reg_set(u, UC_X86_REG_R8, code + CODE_DONE) != 0 ||
 	    uc_reg_set(u, UC_X86_REG_RCX, code + op) != 0 ||
 	    uc_reg_set(u, UC_X86_REG_R11, 0x2) != 0 || uc_reg_set(u, UC_X86_REG_RAX, 0) != 0)
 		return -1;
-	return uc_exec(u, start, *until);
+	return uc_exec(u, start, kcode + UC_PAGE + CODE_NEVER);
 }
 
 /* Read back each loaded level's entry (the A/D bits the CPU set). */
@@ -393,6 +407,8 @@ uc_read_back(struct vfy_uc *u, struct vfy_uc_result *res)
 		e = uc_mem_read(u->uc, res->lv[level].hpa, &res->lv[level].after, 8);
 		if (e != UC_ERR_OK)
 			return uc_fail(u, e, "uc_mem_read (entry)");
+		if (res->lv[level].after != res->lv[level].before)
+			uc_host_sync(u, res->lv[level].hpa);
 	}
 	return 0;
 }
@@ -403,10 +419,12 @@ uc_read_back(struct vfy_uc *u, struct vfy_uc_result *res)
  * nothing else); if not, a protection fault.  Leaves the TLB flushed.
  */
 static int
-uc_probe_faults(struct vfy_uc *u, const struct vfy_uc_req *req, bool *faults)
+uc_probe_faults(struct vfy_uc *u, const struct vfy_uc_req *req, const struct vfy_uc_result *res,
+                bool *faults)
 {
 	struct vfy_uc_req p = *req;
 	uint64_t until;
+	int level;
 	uc_err e;
 
 	p.access = VFY_ACC_READ;
@@ -419,6 +437,9 @@ uc_probe_faults(struct vfy_uc *u, const struct vfy_uc_req *req, bool *faults)
 	if (uc_access(u, &p, &until) != 0)
 		return -1;
 	*faults = u->last_vector == VFY_UC_VEC_PF && uc_reg_get(u, UC_X86_REG_CR2) == req->gva;
+	for (level = VFY_LEVEL_PML4E; level >= res->stop_level; level--)
+		if (res->lv[level].loaded)
+			uc_host_sync(u, res->lv[level].hpa); /* A the probe set */
 	e = uc_ctl_flush_tlb(u->uc);
 	return e == UC_ERR_OK ? 0 : uc_fail(u, e, "uc_ctl_flush_tlb");
 }
@@ -436,7 +457,7 @@ uc_infer_ec(struct vfy_uc *u, const struct vfy_uc_req *req, struct vfy_uc_result
 	                  (req->access == VFY_ACC_FETCH && req->efer_nxe ? VFY_PF_I : 0);
 	if (req->keep_tlb)
 		return 0;
-	if (uc_probe_faults(u, req, &faults) != 0)
+	if (uc_probe_faults(u, req, res, &faults) != 0)
 		return -1;
 	if (faults) {
 		res->ec_p_eq_rsvd = true;
@@ -458,9 +479,9 @@ uc_outcome(struct vfy_uc *u, const struct vfy_uc_req *req, uint64_t until,
 	if (uc_read_back(u, res) != 0)
 		return -1;
 	if (!res->fault) {
-		if (rip != until) {
+		if (!u->done || rip != until + 1) {
 			snprintf(u->err, sizeof(u->err), "stopped at rip 0x%llx, not 0x%llx",
-			         (unsigned long long)rip, (unsigned long long)until);
+			         (unsigned long long)rip, (unsigned long long)until + 1);
 			return -1;
 		}
 		uc_identify(u, req, rax, res);
@@ -499,11 +520,11 @@ vfy_uc_run(struct vfy_uc *u, const struct vfy_mem *mem, const struct vfy_uc_req 
 
 /* ---- guest invalidations ---- */
 
-/* Run the CPL 0 instruction at @op (@len bytes) with RBX = @rbx in u->cur. */
+/* Run the CPL 0 instruction at @op (to CODE_DONE) with RBX = @rbx in u->cur. */
 static int
-uc_kernel_op(struct vfy_uc *u, unsigned op, unsigned len, uint64_t rbx)
+uc_kernel_op(struct vfy_uc *u, unsigned op, uint64_t rbx)
 {
-	uint64_t at = uc_stub_va(u->cur_slot) + op;
+	uint64_t kcode = uc_stub_va(u->cur_slot);
 	uc_err e;
 
 	if (!u->have_cur) {
@@ -513,9 +534,11 @@ uc_kernel_op(struct vfy_uc *u, unsigned op, unsigned len, uint64_t rbx)
 	e = uc_context_restore(u->uc, u->cur);
 	if (e != UC_ERR_OK)
 		return uc_fail(u, e, "uc_context_restore");
-	if (uc_reg_set(u, UC_X86_REG_RBX, rbx) != 0 || uc_exec(u, at, at + len) != 0)
+	if (uc_reg_set(u, UC_X86_REG_RBX, rbx) != 0 ||
+	    uc_reg_set(u, UC_X86_REG_R8, kcode + CODE_DONE) != 0 ||
+	    uc_exec(u, kcode + op, kcode + UC_PAGE + CODE_NEVER) != 0)
 		return -1;
-	if (u->last_vector >= 0) {
+	if (u->last_vector >= 0 || !u->done) {
 		snprintf(u->err, sizeof(u->err), "exception %d", u->last_vector);
 		return -1;
 	}
@@ -526,7 +549,7 @@ uc_kernel_op(struct vfy_uc *u, unsigned op, unsigned len, uint64_t rbx)
 int
 vfy_uc_invlpg(struct vfy_uc *u, uint64_t gva)
 {
-	return uc_kernel_op(u, CODE_INVLPG, 3, gva);
+	return uc_kernel_op(u, CODE_INVLPG, gva);
 }
 
 /*
@@ -542,7 +565,7 @@ vfy_uc_write_cr3(struct vfy_uc *u, uint64_t cr3)
 		return -1;
 	}
 	if (uc_stub_slot_write(u, cr3 & VFY_ADDR_4K, u->cur_slot) != 0 ||
-	    uc_kernel_op(u, CODE_CR3, 3, cr3) != 0)
+	    uc_kernel_op(u, CODE_CR3, cr3) != 0)
 		return -1;
 	u->cur_cr3 = cr3;
 	return 0;

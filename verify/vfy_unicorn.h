@@ -40,6 +40,7 @@
 #define VFY_UC_WRITE_TAG UINT64_C(0x214e455454495257)
 
 /* Exception vectors the engine reports. */
+#define VFY_UC_VEC_BP 3  /* breakpoint: the int3 that ends every run */
 #define VFY_UC_VEC_DF 8  /* double fault */
 #define VFY_UC_VEC_GP 13 /* general protection */
 #define VFY_UC_VEC_PF 14 /* page fault */

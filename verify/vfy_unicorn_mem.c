@@ -32,6 +32,16 @@ uc_fail(struct vfy_uc *u, uc_err e, const char *what)
 	return -1;
 }
 
+/* The host copy of the 8 bytes at @hpa from the engine (after the CPU wrote them). */
+void
+uc_host_sync(struct vfy_uc *u, uint64_t hpa)
+{
+	struct uc_page *pg = uc_page_find(u, hpa);
+
+	if (pg != NULL)
+		uc_mem_read(u->uc, hpa, pg->host + (hpa - pg->hpa), 8);
+}
+
 /* ---- the page set ---- */
 
 static unsigned
@@ -143,6 +153,7 @@ uc_page_get(struct vfy_uc *u, uint64_t hpa, enum uc_role role)
 
 	if (pg != NULL) {
 		pg->role = role;
+		pg->patterned &= role == ROLE_FRAME;
 		return pg;
 	}
 	if (u->npages == u->cap && uc_pages_grow(u) != 0) {
@@ -154,6 +165,9 @@ uc_page_get(struct vfy_uc *u, uint64_t hpa, enum uc_role role)
 	pg = &u->pages[u->npages];
 	pg->hpa = hpa & ~(uint64_t)(UC_PAGE - 1);
 	pg->role = role;
+	pg->patterned = false;
+	pg->dirty_lo = pg->dirty_hi = 0;
+	pg->code_off = -1;
 	pg->host = calloc(1, UC_PAGE);
 	if (pg->host == NULL) {
 		snprintf(u->err, sizeof(u->err), "out of memory");
@@ -182,24 +196,58 @@ vfy_uc_pattern(uint64_t hpa)
 	return sh == 0 ? lo : (lo >> sh) | (hi << (64 - sh));
 }
 
-/* A frame: the pattern, and for a fetch the frame's code at @off. */
+/* Grow @pg's dirty range to hold [@lo, @hi). */
 static void
-uc_fill_frame(const struct uc_page *pg, bool fetch, unsigned off)
+uc_dirty(struct uc_page *pg, unsigned lo, unsigned hi)
+{
+	if (pg->dirty_lo >= pg->dirty_hi) {
+		pg->dirty_lo = (uint16_t)lo;
+		pg->dirty_hi = (uint16_t)hi;
+		return;
+	}
+	pg->dirty_lo = (uint16_t)(lo < pg->dirty_lo ? lo : pg->dirty_lo);
+	pg->dirty_hi = (uint16_t)(hi > pg->dirty_hi ? hi : pg->dirty_hi);
+}
+
+/*
+ * A frame in the host copy: the pattern (where it may have changed), and
+ * for a fetch the frame's code at @off.  Returns the byte range of the
+ * host copy that changed ([*lo, *hi), empty when nothing did).
+ */
+static void
+uc_fill_frame(struct uc_page *pg, bool fetch, unsigned off, unsigned *lo, unsigned *hi)
 {
 	static const uint8_t jmp_r8[3] = { 0x41, 0xff, 0xe0 };
 	uint64_t w, tag = pg->hpa ^ FETCH_MAGIC;
 	unsigned i;
 
-	for (i = 0; i < UC_PAGE; i += 8) {
+	*lo = *hi = 0;
+	if (pg->patterned && fetch && pg->code_off == (int)off && pg->dirty_lo == off &&
+	    pg->dirty_hi == off + FETCH_LEN)
+		return; /* the code is there already */
+	if (!pg->patterned)
+		*hi = UC_PAGE;
+	else if (pg->dirty_lo < pg->dirty_hi) {
+		*lo = pg->dirty_lo & ~7u;
+		*hi = (pg->dirty_hi + 7u) & ~7u;
+	}
+	for (i = *lo; i < *hi; i += 8) {
 		w = uc_pattern_word(pg->hpa + i);
 		memcpy(pg->host + i, &w, 8);
 	}
+	pg->patterned = true;
+	pg->dirty_lo = pg->dirty_hi = 0;
+	pg->code_off = -1;
 	if (!fetch)
 		return;
 	pg->host[off] = 0x48;     /* REX.W */
 	pg->host[off + 1] = 0xb8; /* mov rax, imm64 */
 	memcpy(pg->host + off + 2, &tag, 8);
 	memcpy(pg->host + off + 10, jmp_r8, sizeof(jmp_r8));
+	pg->code_off = (int)off;
+	uc_dirty(pg, off, off + FETCH_LEN);
+	*lo = *hi == 0 ? off : (off < *lo ? off : *lo);
+	*hi = off + FETCH_LEN > *hi ? off + FETCH_LEN : *hi;
 }
 
 /* Write @len bytes at @hpa into the engine and the page's host copy. */
@@ -208,6 +256,9 @@ uc_page_write(struct vfy_uc *u, struct uc_page *pg, uint64_t hpa, const void *sr
 {
 	uc_err e;
 
+	pg->patterned = false;
+	if (memcmp(pg->host + (hpa - pg->hpa), src, len) == 0)
+		return 0; /* the engine holds it */
 	memcpy(pg->host + (hpa - pg->hpa), src, len);
 	e = uc_mem_write(u->uc, hpa, src, len);
 	return e == UC_ERR_OK ? 0 : uc_fail(u, e, "uc_mem_write");
@@ -237,6 +288,8 @@ uc_stub_slot_write(struct vfy_uc *u, uint64_t pml4, unsigned slot)
 	struct uc_page *pg = uc_page_find(u, pml4);
 	uc_err err;
 
+	if (pg != NULL && memcmp(pg->host + 8 * slot, &e, 8) == 0)
+		return 0;
 	if (pg != NULL)
 		memcpy(pg->host + 8 * slot, &e, 8);
 	err = uc_mem_write(u->uc, pml4 + 8 * slot, &e, 8);
@@ -314,6 +367,7 @@ uc_load_frame(struct vfy_uc *u, const struct vfy_uc_req *req, uint64_t frame,
               const struct vfy_uc_result *res)
 {
 	struct uc_page *pg;
+	unsigned lo, hi;
 	uc_err e;
 
 	if (uc_beyond(u, frame) || uc_on_path(res, frame))
@@ -327,8 +381,11 @@ uc_load_frame(struct vfy_uc *u, const struct vfy_uc_req *req, uint64_t frame,
 	if (pg == NULL)
 		return -1;
 	u->run_frame = pg->hpa;
-	uc_fill_frame(pg, req->access == VFY_ACC_FETCH, (unsigned)(req->gva & (UC_PAGE - 1)));
-	e = uc_mem_write(u->uc, pg->hpa, pg->host, UC_PAGE);
+	uc_fill_frame(pg, req->access == VFY_ACC_FETCH, (unsigned)(req->gva & (UC_PAGE - 1)), &lo,
+	              &hi);
+	if (lo >= hi)
+		return 0;
+	e = uc_mem_write(u->uc, pg->hpa + lo, pg->host + lo, hi - lo);
 	return e == UC_ERR_OK ? 0 : uc_fail(u, e, "uc_mem_write (frame)");
 }
 
@@ -395,6 +452,7 @@ uc_frame_holds(struct vfy_uc *u, uint64_t hpa, unsigned off, uint64_t rax, bool 
 	if (memcmp(now, &rax, 8) != 0)
 		return false;
 	memcpy(pg->host + off, &rax, 8);
+	uc_dirty(pg, off, off + 8);
 	return true;
 }
 

@@ -44,14 +44,15 @@
 #define STUB_SIZE  0x6000u
 
 /* Code offsets in KCODE and UCODE (the same bytes in both). */
-#define CODE_READ   0x00u /* mov rax, [rbx] */
-#define CODE_WRITE  0x10u /* mov [rbx], rdx */
-#define CODE_FETCH  0x20u /* jmp rbx: the frame's code does mov rax, imm64; jmp r8 */
-#define CODE_INVLPG 0x30u /* invlpg [rbx] */
-#define CODE_CR3    0x40u /* mov cr3, rbx */
-#define CODE_SYSRET 0x50u /* sysretq: to rcx at CPL 3 */
-#define CODE_CPUID  0x60u /* cpuid */
-#define CODE_DONE   0x80u /* where a fetch ends (never executed: the stop address) */
+#define CODE_READ   0x00u  /* mov rax, [rbx]; jmp r8 (every operation ends at CODE_DONE) */
+#define CODE_WRITE  0x10u  /* mov [rbx], rdx */
+#define CODE_FETCH  0x20u  /* jmp rbx: the frame's code does mov rax, imm64; jmp r8 */
+#define CODE_INVLPG 0x30u  /* invlpg [rbx] */
+#define CODE_CR3    0x40u  /* mov cr3, rbx */
+#define CODE_SYSRET 0x50u  /* sysretq: to rcx at CPL 3 */
+#define CODE_CPUID  0x60u  /* cpuid */
+#define CODE_DONE   0x80u  /* int3: where every run ends */
+#define CODE_NEVER  0xf00u /* the stop address given to uc_emu_start: never reached */
 
 /* A frame's code at the fetched offset: mov rax, imm64; jmp r8. */
 #define FETCH_LEN   13u
@@ -65,7 +66,16 @@ enum uc_role {
 struct uc_page {
 	uint64_t hpa;
 	enum uc_role role;
-	uint8_t *host; /* what was written into the engine (4 KiB) */
+	uint8_t *host; /* the engine's bytes as last written or read back (4 KiB) */
+	/*
+	 * A frame's bytes are its pattern except in [dirty_lo, dirty_hi)
+	 * (a store's tag, a fetch's code at code_off, -1 none): a frame
+	 * loaded again is rewritten there only, so the code Unicorn
+	 * translated from an unchanged page stays valid.
+	 */
+	bool patterned;
+	uint16_t dirty_lo, dirty_hi;
+	int code_off;
 };
 
 struct vfy_uc {
@@ -75,6 +85,7 @@ struct vfy_uc {
 	uc_context *cur;  /* base + the last run's CR0/CR3/EFER */
 	struct vfy_uc_cpu cpu;
 	int last_vector; /* set by the interrupt hook, -1 none */
+	bool done;       /* the run reached the int3 at CODE_DONE */
 	bool have_cur;
 	uint64_t cur_cr3;
 	bool cur_wp, cur_nxe;
@@ -100,5 +111,6 @@ uint64_t uc_stub_va(unsigned slot);
 void uc_identify(struct vfy_uc *u, const struct vfy_uc_req *req, uint64_t rax,
                  struct vfy_uc_result *res);
 int uc_fail(struct vfy_uc *u, uc_err e, const char *what);
+void uc_host_sync(struct vfy_uc *u, uint64_t hpa);
 
 #endif /* EPTSIM_VERIFY_VFY_UNICORN_PRIV_H */
