@@ -19,7 +19,8 @@
  * the caller's tables and frames must stay out of those 2 MiB.
  *
  * Guest-physical memory is mapped in 2 MiB chunks as pages are first
- * loaded; mapping a chunk flushes Unicorn's TLB (uc_mem_map does).
+ * loaded; mapping a chunk flushes Unicorn's TLB (uc_mem_map does).  A
+ * caller that keeps the TLB maps its RAM up front (vfy_uc_premap()).
  *
  * Unicorn cannot run VMX: EPT tables are not executed here (the Bochs
  * hardware path covers EPT).  This header does not include unicorn.h.
@@ -140,6 +141,14 @@ int vfy_uc_run(struct vfy_uc *uc, const struct vfy_mem *mem, const struct vfy_uc
  */
 int vfy_uc_invlpg(struct vfy_uc *uc, uint64_t gva);
 int vfy_uc_write_cr3(struct vfy_uc *uc, uint64_t cr3);
+/*
+ * Map guest-physical [0, @size) now (rounded up to 2 MiB; at most
+ * VFY_UC_PREMAP_MAX), so that loading pages there never flushes the TLB.
+ * Memory is committed only where pages are loaded.  0, or -1
+ * (vfy_uc_error() says why).
+ */
+#define VFY_UC_PREMAP_MAX (UINT64_C(4) << 30)
+int vfy_uc_premap(struct vfy_uc *uc, uint64_t size);
 /* Why the last call failed. */
 const char *vfy_uc_error(const struct vfy_uc *uc);
 

@@ -125,6 +125,8 @@ uc_chunk_map(struct vfy_uc *u, uint64_t hpa)
 	unsigned i;
 	uc_err e;
 
+	if (base < u->premapped)
+		return 0;
 	for (i = 0; i < u->nchunks; i++) {
 		if (u->chunks[i] == base)
 			return 0;
@@ -142,6 +144,25 @@ uc_chunk_map(struct vfy_uc *u, uint64_t hpa)
 	if (e != UC_ERR_OK)
 		return uc_fail(u, e, "uc_mem_map");
 	u->chunks[u->nchunks++] = base;
+	return 0;
+}
+
+int
+vfy_uc_premap(struct vfy_uc *u, uint64_t size)
+{
+	uint64_t end = (size + UC_CHUNK - 1) & ~(UC_CHUNK - 1);
+	uc_err e;
+
+	if (u->premapped != 0 || u->nchunks != 0 || end == 0 || end > VFY_UC_PREMAP_MAX) {
+		snprintf(u->err, sizeof(u->err),
+		         "premap of 0x%llx bytes: only once, first, and at most 0x%llx",
+		         (unsigned long long)size, (unsigned long long)VFY_UC_PREMAP_MAX);
+		return -1;
+	}
+	e = uc_mem_map(u->uc, 0, end, UC_PROT_ALL);
+	if (e != UC_ERR_OK)
+		return uc_fail(u, e, "uc_mem_map (premap)");
+	u->premapped = end;
 	return 0;
 }
 

@@ -154,6 +154,7 @@ static struct vfy_uc *
 uco_engine(struct vfy_uco *o, unsigned cpu)
 {
 	char err[200];
+	uint64_t ram;
 
 	if (o->cpu[cpu].uc != NULL)
 		return o->cpu[cpu].uc;
@@ -164,6 +165,12 @@ uco_engine(struct vfy_uco *o, unsigned cpu)
 	}
 	if (!vfy_uc_cpu(o->cpu[cpu].uc)->nx) {
 		sim_fail(o->s, "unicorn oracle: cpu %u: the engine's CPUID has no NX", cpu);
+		return NULL;
+	}
+	/* RAM mapped up front: loading a page in a new 2 MiB chunk would flush the TLB */
+	ram = o->s->sp->npages * PMAP_PAGE_SIZE;
+	if (vfy_uc_premap(o->cpu[cpu].uc, ram < VFY_UC_PREMAP_MAX ? ram : VFY_UC_PREMAP_MAX) != 0) {
+		sim_fail(o->s, "unicorn oracle: cpu %u: %s", cpu, vfy_uc_error(o->cpu[cpu].uc));
 		return NULL;
 	}
 	o->st.engines++;

@@ -94,8 +94,9 @@ struct vfy_uc {
 	/* pages of the caller's memory held by the engine: an open hash on hpa */
 	struct uc_page *pages;
 	unsigned npages, cap;
-	unsigned *slot;   /* index + 1 into pages, 0 empty; 2 * cap entries */
-	uint64_t *chunks; /* bases of the mapped UC_CHUNKs */
+	unsigned *slot;     /* index + 1 into pages, 0 empty; 2 * cap entries */
+	uint64_t premapped; /* [0, premapped) is mapped (vfy_uc_premap()) */
+	uint64_t *chunks;   /* bases of the other mapped UC_CHUNKs */
 	unsigned nchunks, chunk_cap;
 	char err[160];
 };

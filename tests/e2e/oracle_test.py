@@ -87,6 +87,30 @@ class OracleCorpus(unittest.TestCase):
                          "eptsim: --oracle=unicorn executes x86 tables: use --mode=pair or "
                          "--mode=convert (EPT tables: the Bochs hardware path, hw/)\n")
 
+    def test_skip_invlpg_caught(self):
+        """The pmap's INVLPG lost in the seam, no check of the simulator's own.
+
+        In mprotect-downgrade.trace cpu 0 writes page 0 of the arena at line
+        27 (its engine caches it writable, D set), mprotect r-- at line 38
+        loses its INVLPGs, and the user write of line 39 (event 18) goes
+        through the engine's TLB while the tables deny it: P | W | U = 0x7
+        (SDM 3A 4.7).  Without the injection the replay is clean.
+        """
+        path = os.path.join(CORPUS, "hand", "mprotect-downgrade.trace")
+        argv = [EPTSIM, "replay", path, "--mode=convert", "--check=none", "--oracle=unicorn",
+                "--inject=skip-invlpg"]
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[0], "eptsim: DIVERGENCE #1 at event 18 (%s:39): unicorn oracle"
+                         % path)
+        self.assertRegex(lines[1], r"^  unicorn oracle: cpu 0 user write of 0x7f3a1c000010: "
+                         r"stale TLB: Unicorn reaches frame 0x[0-9a-f]+000, but the tables deny "
+                         r"it \(PROTECTION ec=0x7: write to a read-only page \(R/W=0\)\): an "
+                         r"invalidation is missing$")
+        p = subprocess.run(argv[:-1], capture_output=True, text=True, timeout=TIMEOUT)
+        self.assertEqual(p.returncode, 0, "without the injection\n" + p.stdout + p.stderr)
+
     def test_unknown_oracle(self):
         path = os.path.join(CORPUS, "hand", "fork-chain-cow.trace")
         p = subprocess.run([EPTSIM, "replay", path, "--oracle=bochs"],
