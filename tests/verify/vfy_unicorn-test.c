@@ -733,6 +733,47 @@ test_unicorn_stale_tlb_until_invlpg_or_cr3(void **state)
 }
 
 /*
+ * With guest-physical memory mapped up front (vfy_uc_premap(), what the
+ * replay's oracle does), loading a frame in a 2 MiB chunk never loaded
+ * before leaves the TLB as it was: the entry stays stale until INVLPG.
+ * A second premap is refused.
+ */
+static void
+test_unicorn_premap_keeps_tlb(void **state)
+{
+	static struct store s;
+	struct vfy_uc_req req = { .cr3 = PML4,
+		                  .gva = VA_300K,
+		                  .access = VFY_ACC_READ,
+		                  .cr0_wp = true,
+		                  .efer_nxe = true };
+	const uint64_t far = UINT64_C(0x5400000); /* 84 MiB: a chunk nothing loaded */
+	struct vfy_mem mem = s_mem(&s);
+	struct vfy_uc_result r;
+	struct vfy_uc *f;
+	char err[200];
+
+	(void)state;
+	build_300k(&s, P | RW | US);
+	assert_int_equal(vfy_uc_open(&f, VFY_UC_CPU_SKYLAKE_SERVER, err, sizeof(err)), 0);
+	assert_int_equal(vfy_uc_premap(f, UINT64_C(0x7f00000)), 0);
+	assert_int_equal(vfy_uc_premap(f, UINT64_C(0x100000)), -1);
+	assert_string_equal(vfy_uc_error(f), "premap of 0x100000 bytes: only once, first, and at "
+	                                     "most 0x100000000");
+	assert_int_equal(vfy_uc_run(f, &mem, &req, &r), 0);
+	assert_int_equal(r.frame, PA_202K);
+	req.keep_tlb = true;
+	s_set(&s, PT_4K, L_PTE, VA_300K, far | P | RW | US);
+	assert_int_equal(vfy_uc_run(f, &mem, &req, &r), 0);
+	assert_int_equal(r.lv[L_PTE].before, far | P | RW | US);
+	assert_int_equal(r.frame, PA_202K); /* stale: no flush */
+	assert_int_equal(vfy_uc_invlpg(f, VA_300K), 0);
+	assert_int_equal(vfy_uc_run(f, &mem, &req, &r), 0);
+	assert_int_equal(r.frame, far);
+	vfy_uc_close(f);
+}
+
+/*
  * Negative test: the PTE is corrupted after the prediction was made (its
  * frame moved one page), so Unicorn reads another frame than the walker
  * predicted, and the comparison says so.
@@ -1007,6 +1048,7 @@ main(void)
 		cmocka_unit_test(test_unicorn_error_code_inferred),
 		cmocka_unit_test(test_unicorn_nx_needs_nxe),
 		cmocka_unit_test(test_unicorn_stale_tlb_until_invlpg_or_cr3),
+		cmocka_unit_test(test_unicorn_premap_keeps_tlb),
 		cmocka_unit_test(test_unicorn_corrupted_pte_disagrees),
 		cmocka_unit_test(test_unicorn_1g_leaf_a_on_protection_fault),
 		cmocka_unit_test(test_unicorn_bad_requests),
