@@ -56,11 +56,11 @@ print_oracle(const struct vfy_uco_stats *u, bool json)
 		       u->accesses, u->faults, u->spurious, u->divergences, rate);
 		return;
 	}
-	printf("  unicorn oracle: %lu accesses (%lu #PF, %lu spurious, %lu walks setting A/D) on "
-	       "%u engines;\n    %lu fresh runs, %lu INVLPG, %lu CR3 writes forwarded; "
-	       "%lu divergences; %.3f s, %.0f accesses/s\n",
-	       u->accesses, u->faults, u->spurious, u->walks, u->engines, u->switches, u->invlpg,
-	       u->invltlb, u->divergences, u->seconds, rate);
+	printf("  unicorn oracle: %lu accesses (%lu #PF, %lu spurious, %lu walks setting A/D, "
+	       "%lu execute-only reads EPT refused) on %u engines;\n    %lu fresh runs, %lu "
+	       "INVLPG, %lu CR3 writes forwarded; %lu divergences; %.3f s, %.0f accesses/s\n",
+	       u->accesses, u->faults, u->spurious, u->walks, u->exec_only_reads, u->engines,
+	       u->switches, u->invlpg, u->invltlb, u->divergences, u->seconds, rate);
 }
 
 static void

@@ -95,6 +95,36 @@ test_oracle_fault_agrees(void **state)
 }
 
 /*
+ * 2b. Pair mode: a user read of an execute-only mapping.  EPT can refuse
+ * it (XWR=100), so the simulator's access faults (SIGSEGV); x86 cannot
+ * (a present page is readable, SDM 3A 4.6), so Unicorn and the walker
+ * read the VM's frame.  The oracle accepts it and counts it; in convert
+ * mode the simulator reads through x86 as well and there is nothing to
+ * accept.
+ */
+static void
+test_oracle_exec_only_read(void **state)
+{
+	static const enum sim_mode modes[] = { SIM_MODE_PAIR, SIM_MODE_CONVERT };
+	static const uint64_t segv[] = { 1, 0 }, accepted[] = { 1, 0 };
+	struct fixture *fx;
+	size_t i;
+
+	for (i = 0; i < NELEM(modes); i++) {
+		if (i > 0)
+			assert_int_equal(fx_reset(*state), 0);
+		fx = fx_oracle(state, modes[i], SIM_CHECK_FULL, 0);
+		scenario(fx, "mmap vm=1 va=0x400000 len=0x1000 prot=--x share=private backing=anon",
+		         "fault vm=1 tid=1 cpu=0 va=0x400000 access=x mode=user");
+		REPLAY(fx, "fault vm=1 tid=1 cpu=0 va=0x400010 access=r mode=user");
+		assert_no_divergence(fx);
+		assert_int_equal(fx->s->stats.segv, segv[i]);
+		assert_int_equal(vfy_uco_stats(uco)->exec_only_reads, accepted[i]);
+		assert_int_equal(vfy_uco_stats(uco)->accesses, 2);
+	}
+}
+
+/*
  * 3. A corrupted PTE: VA's leaf points at VA2's frame.  Cpu 1 has cached
  * nothing, so the simulator's walker, Unicorn and the SDM walker all
  * reach VA2's frame on the copyin of event 5; the VM holds VA's.  The
@@ -204,9 +234,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_oracle_clean),         T(test_oracle_fault_agrees),
-		T(test_oracle_corrupt_pte),   T(test_oracle_skip_invlpg),
-		T(test_oracle_sim_tlb_stale),
+		T(test_oracle_clean),          T(test_oracle_fault_agrees),
+		T(test_oracle_exec_only_read), T(test_oracle_corrupt_pte),
+		T(test_oracle_skip_invlpg),    T(test_oracle_sim_tlb_stale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
