@@ -37,7 +37,11 @@
 /* Private pages of the backend: the 2 MiB below 64 GiB (MAXPHYADDR >= 36). */
 #define VFY_UC_STUB_HPA UINT64_C(0xfffe00000)
 
-/* The 8 bytes a store writes ("WRITTEN!" in memory order). */
+/*
+ * The 8 bytes a store writes ("WRITTEN!" in memory order).  Once the
+ * frame is found, the store is undone in the engine: a later store to
+ * the same place, through a stale translation say, is seen again.
+ */
 #define VFY_UC_WRITE_TAG UINT64_C(0x214e455454495257)
 
 /* Exception vectors the engine reports. */

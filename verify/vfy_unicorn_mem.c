@@ -455,7 +455,7 @@ uc_load(struct vfy_uc *u, const struct vfy_mem *mem, const struct vfy_uc_req *re
 /*
  * The bytes at @off of the frame page at @hpa, if the engine holds one
  * there, equal @rax: as they were loaded (@host) for a read, newly the
- * store's tag in the engine for a write.
+ * store's tag in the engine for a write (the store is then undone).
  */
 static bool
 uc_frame_holds(struct vfy_uc *u, uint64_t hpa, unsigned off, uint64_t rax, bool write)
@@ -472,8 +472,8 @@ uc_frame_holds(struct vfy_uc *u, uint64_t hpa, unsigned off, uint64_t rax, bool 
 		return false;
 	if (memcmp(now, &rax, 8) != 0)
 		return false;
-	memcpy(pg->host + off, &rax, 8);
-	uc_dirty(pg, off, off + 8);
+	/* undone: the next store there must be new again, whichever run makes it */
+	uc_mem_write(u->uc, pg->hpa + off, pg->host + off, 8);
 	return true;
 }
 

@@ -154,6 +154,79 @@ test_oracle_corrupt_pte(void **state)
 }
 
 /*
+ * 3b. The VM against tables all three read alike (cpu 1 has cached
+ * nothing; --check=none, so the oracle is the only checker): a PTE given
+ * RW on a read-only mapping, and a PTE made where the VM maps nothing
+ * (pointing at VA2's frame).
+ */
+static void
+test_oracle_vm_disagrees(void **state)
+{
+	struct fixture *fx;
+	struct sim_vmspace *vs;
+	uint64_t *pte, b;
+
+	fx = fx_oracle(state, SIM_MODE_CONVERT, SIM_CHECK_NONE, 0);
+	scenario(fx, "mmap vm=1 va=0x400000 len=0x1000 prot=r-- share=private backing=anon",
+	         "copyin vm=1 cpu=0 va=0x400000 len=0x8");
+	vs = vmspace(fx, 1);
+	pte = pte_of(fx, &vs->x86, VA, NULL);
+	poke64(fx, pte, *pte | X86_RW);
+	REPLAY(fx, "copyout vm=1 cpu=1 va=0x400000 len=0x8");
+	ASSERT_DIVERGENCES(fx, 5, "unicorn oracle");
+	assert_report_has(fx,
+	                  "unicorn oracle: cpu 1 kernel write of 0x400000: Unicorn, the SDM walker "
+	                  "and the simulator write frame %#lx, but the VM does not allow writes "
+	                  "there",
+	                  vm_frame(fx, vs, VA));
+
+	assert_int_equal(fx_reset(*state), 0);
+	fx = fx_oracle(state, SIM_MODE_CONVERT, SIM_CHECK_NONE, 0);
+	two_pages(fx);
+	vs = vmspace(fx, 1);
+	b = vm_frame(fx, vs, VA2);
+	poke64(fx, pte_of(fx, &vs->x86, EMPTY_VA, NULL), b | 0x67); /* P RW US A D */
+	REPLAY(fx, "copyin vm=1 cpu=1 va=0x410000 len=0x8");
+	ASSERT_DIVERGENCES(fx, 5, "unicorn oracle");
+	assert_report_has(fx,
+	                  "unicorn oracle: cpu 1 kernel read of 0x410000: Unicorn, the SDM walker "
+	                  "and the simulator reach frame %#lx, but the VM holds no page there",
+	                  b);
+}
+
+/*
+ * 4b. A lost INVLPG and a new frame: cpu 0's engine caches VA -> A
+ * (event 4); munmap and mmap again at events 5-6 lose their INVLPGs;
+ * cpu 1 faults a new frame B in (event 7: its TLBs hold nothing); cpu 0's
+ * copyout of event 8 still reaches A, in Unicorn as in the simulator's
+ * TLB, while the tables map B.  B is not A: A went back to the allocator
+ * at event 5, and the page cpu 1 writes first (VA2) takes it.
+ */
+static void
+test_oracle_skip_invlpg_frame(void **state)
+{
+	struct fixture *fx =
+	    fx_oracle(state, SIM_MODE_CONVERT, SIM_CHECK_NONE, SIM_INJECT_SKIP_INVLPG);
+	uint64_t a, b;
+
+	scenario(fx, "mmap vm=1 va=0x400000 len=0x1000 prot=rw- share=private backing=anon",
+	         "copyout vm=1 cpu=0 va=0x400000 len=0x10");
+	a = vm_frame(fx, vmspace(fx, 1), VA);
+	REPLAY(fx, "munmap vm=1 va=0x400000 len=0x1000",
+	       "mmap vm=1 va=0x400000 len=0x2000 prot=rw- share=private backing=anon",
+	       "copyout vm=1 cpu=1 va=0x401000 len=0x10", "copyout vm=1 cpu=1 va=0x400000 len=0x10",
+	       "copyout vm=1 cpu=0 va=0x400000 len=0x10");
+	b = vm_frame(fx, vmspace(fx, 1), VA);
+	assert_true(a != b);
+	ASSERT_DIVERGENCES(fx, 9, "unicorn oracle");
+	assert_report_has(fx,
+	                  "unicorn oracle: cpu 0 kernel write of 0x400000: stale TLB: Unicorn "
+	                  "reaches frame %#lx, but the tables map frame %#lx: an invalidation is "
+	                  "missing",
+	                  a, b);
+}
+
+/*
  * 4. The pmap's INVLPG lost in the seam (--inject=skip-invlpg): after
  * mprotect r-- at event 5, cpu 0's engine still holds VA writable (D
  * set, from the copyout of event 4), and the copyout of event 6 goes
@@ -234,9 +307,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_oracle_clean),          T(test_oracle_fault_agrees),
-		T(test_oracle_exec_only_read), T(test_oracle_corrupt_pte),
-		T(test_oracle_skip_invlpg),    T(test_oracle_sim_tlb_stale),
+		T(test_oracle_clean),
+		T(test_oracle_fault_agrees),
+		T(test_oracle_exec_only_read),
+		T(test_oracle_corrupt_pte),
+		T(test_oracle_vm_disagrees),
+		T(test_oracle_skip_invlpg),
+		T(test_oracle_skip_invlpg_frame),
+		T(test_oracle_sim_tlb_stale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
