@@ -56,6 +56,9 @@
  * memory flushes it): it then walks where the simulator used its TLB,
  * which the rules above accept as long as the tables agree.
  *
+ * An access the simulator could not complete (an invalid entry or a fault
+ * loop, which it reported) is not executed again.
+ *
  * A copy is executed as one 8-byte load (copyin) or store (copyout) at
  * CPL 0 per page, at the copy's first address in the page (aligned down
  * to 8); a fault event as one load, store or 13-byte fetch at its
