@@ -70,6 +70,7 @@ test_oracle_clean(void **state)
 		assert_int_equal(st->accesses, 6);
 		assert_int_equal(st->faults, 0);
 		assert_int_equal(st->engines, 2);
+		assert_int_equal(st->switches, 2); /* each cpu's first access: a fresh run */
 		assert_int_equal(st->divergences, 0);
 	}
 }
@@ -270,6 +271,38 @@ test_oracle_skip_invlpg(void **state)
 }
 
 /*
+ * 4c. A CPU that switched vmspace has no stale entry left in its engine
+ * (one engine per CPU; the switch writes CR3, no PCID), while the
+ * simulator's TLB, tagged by pmap, keeps it: after mprotect r-- lost its
+ * INVLPG (event 6), cpu 0 copies out of vmspace 2 (event 7), then into
+ * vmspace 1 again (event 8) through the simulator's stale entry, while
+ * the engine walks the tables and faults.
+ */
+static void
+test_oracle_switch_flushes(void **state)
+{
+	struct fixture *fx =
+	    fx_oracle(state, SIM_MODE_CONVERT, SIM_CHECK_NONE, SIM_INJECT_SKIP_INVLPG);
+	uint64_t a;
+
+	REPLAY(fx, "vmspace_create vm=1 kind=process", "vmspace_create vm=2 kind=process",
+	       "mmap vm=1 va=0x400000 len=0x1000 prot=rw- share=private backing=anon",
+	       "mmap vm=2 va=0x400000 len=0x1000 prot=rw- share=private backing=anon",
+	       "copyout vm=1 cpu=0 va=0x400000 len=0x10",
+	       "mprotect vm=1 va=0x400000 len=0x1000 prot=r--",
+	       "copyout vm=2 cpu=0 va=0x400000 len=0x10",
+	       "copyout vm=1 cpu=0 va=0x400000 len=0x10");
+	a = vm_frame(fx, vmspace(fx, 1), VA);
+	ASSERT_DIVERGENCES(fx, 8, "unicorn oracle");
+	assert_report_has(fx,
+	                  "unicorn oracle: cpu 0 kernel write of 0x400000: Unicorn and the SDM "
+	                  "walker fault (PROTECTION ec=0x3: write to a read-only page (R/W=0)) "
+	                  "but the simulator reached hpa %#lx",
+	                  a);
+	assert_int_equal(vfy_uco_stats(uco)->switches, 3);
+}
+
+/*
  * 5. The simulated CPUs ignore invalidations (--inject=skip-inval) while
  * the engine obeys them: the simulator's stale TLB entry lets the
  * copyout of event 6 write VA, Unicorn and the SDM walker fault.
@@ -314,6 +347,7 @@ main(void)
 		T(test_oracle_vm_disagrees),
 		T(test_oracle_skip_invlpg),
 		T(test_oracle_skip_invlpg_frame),
+		T(test_oracle_switch_flushes),
 		T(test_oracle_sim_tlb_stale),
 	};
 
