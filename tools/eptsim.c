@@ -9,6 +9,7 @@
  *   eptsim stat TRACE...
  *   eptsim gen [--seed=N] [--events=N] [--shape=...] [-o OUT]    (eptsim_gen.c)
  *   eptsim dump TRACE --at N --vmspace V [--mode=...] [--ad=...]  (eptsim_dump.c)
+ *   eptsim shrink TRACE -o MIN [replay options]                  (eptsim_shrink.c)
  *
  * Exit status: 0 clean, 1 divergences, 2 bad input or a replay that could
  * not go on (the message names the file, the line and the reason).
@@ -37,7 +38,9 @@ usage(FILE *f)
 	           "       eptsim gen [--seed=N] [--events=N] [-o OUT]\n"
 	           "                  [--shape=mixed|fork-tree|mmap-storm|superpage|copy|pageout]\n"
 	           "       eptsim dump TRACE --at N --vmspace V [--mode=pair|convert|ept]\n"
-	           "                   [--ad=hw|emulated] [--seed=N] [--ram=PAGES]\n");
+	           "                   [--ad=hw|emulated] [--seed=N] [--ram=PAGES]\n"
+	           "       eptsim shrink TRACE -o MIN [--mode=...] [--ad=...] [--check=...]\n"
+	           "                     [--seed=N] [--ram=PAGES] [--inject=skip-inval]\n");
 }
 
 static void
@@ -194,6 +197,8 @@ main(int argc, char **argv)
 		return cmd_gen(argc - 1, argv + 1);
 	if (strcmp(argv[1], "dump") == 0)
 		return cmd_dump(argc - 1, argv + 1);
+	if (strcmp(argv[1], "shrink") == 0)
+		return cmd_shrink(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;
