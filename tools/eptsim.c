@@ -43,21 +43,44 @@ usage(FILE *f)
 	           "                     [--seed=N] [--ram=PAGES] [--inject=skip-inval]\n");
 }
 
+/*
+ * @s as the inside of a JSON string (RFC 8259, 7: '"', '\\' and control
+ * characters escaped) in @buf, cut short rather than overflowing.
+ */
+static const char *
+json_escape(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n + 7 < len; s++) {
+		if (*s == '"' || *s == '\\')
+			n += snprintf(buf + n, len - n, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			n += snprintf(buf + n, len - n, "\\u%04x", (unsigned char)*s);
+		else
+			buf[n++] = *s;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 static void
 print_summary(const struct replay_summary *r, const struct sim_config *cfg, bool json)
 {
 	const struct sim_stats *st = &r->stats;
 	double rate = r->seconds > 0 ? r->events / r->seconds : 0;
+	char trace[8192], error[6 * TRACE_ERR_MAX + 8];
 
 	if (json) {
 		printf("{\"trace\":\"%s\",\"mode\":\"%s\",\"ad\":\"%s\",\"check\":\"%s\","
 		       "\"events\":%lu,\"faults\":%lu,\"spurious_faults\":%lu,\"emulated_ad\":%lu,"
 		       "\"segv\":%lu,\"efault\":%lu,\"peak_resident_pages\":%lu,\"checks\":%lu,"
 		       "\"divergences\":%lu,\"events_per_s\":%.0f,\"error\":\"%s\"}\n",
-		       r->trace, cli_mode_names[cfg->mode], cli_ad_names[cfg->ad],
-		       check_names[cfg->check], r->events, st->faults, st->spurious_faults,
-		       st->emulated_ad, st->segv, st->efault, st->peak_resident_pages, r->checks,
-		       r->divergences, rate, r->fatal);
+		       json_escape(r->trace, trace, sizeof(trace)), cli_mode_names[cfg->mode],
+		       cli_ad_names[cfg->ad], check_names[cfg->check], r->events, st->faults,
+		       st->spurious_faults, st->emulated_ad, st->segv, st->efault,
+		       st->peak_resident_pages, r->checks, r->divergences, rate,
+		       json_escape(r->fatal, error, sizeof(error)));
 		return;
 	}
 	printf("eptsim replay %s (mode %s, ad %s, check %s)\n", r->trace, cli_mode_names[cfg->mode],
