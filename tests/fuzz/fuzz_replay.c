@@ -20,8 +20,11 @@
  * a pmap panic or a sanitizer report is a finding: on such a legitimate
  * sequence it is a bug in pmap/, sim/ or verify/.  The decoded trace is
  * printed with the finding; EPTSIM_FUZZ_TRACE=FILE also writes it there
- * (for `eptsim replay`, `eptsim shrink` or a corpus entry), and
- * EPTSIM_FUZZ_VERBOSE=1 prints how each replay ended.
+ * (for `eptsim replay`, `eptsim shrink` or a corpus entry),
+ * EPTSIM_FUZZ_VERBOSE=1 prints how each replay ended, and
+ * EPTSIM_FUZZ_INJECT=skip-inval makes the CPUs ignore invalidations (as
+ * `eptsim replay --inject=skip-inval`), which the test of the finding
+ * path uses.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -400,11 +403,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const modes[3] = { "pair", "convert", "ept" };
 	const char *keep = getenv("EPTSIM_FUZZ_TRACE"), *verbose = getenv("EPTSIM_FUZZ_VERBOSE");
+	const char *inject = getenv("EPTSIM_FUZZ_INJECT");
 	struct sim_config cfg = { .check = SIM_CHECK_FULL };
 	struct replay_summary sum;
 	char path[512];
 	int mode, ad, rc;
 
+	if (inject != NULL && strcmp(inject, "skip-inval") == 0)
+		cfg.inject = SIM_INJECT_SKIP_INVAL;
 	if (keep != NULL && keep[0] != '\0')
 		snprintf(path, sizeof(path), "%s", keep);
 	else
