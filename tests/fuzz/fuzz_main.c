@@ -68,7 +68,8 @@ run_dir(const char *dir)
 			abort();
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), by_name);
+	if (n > 0) /* qsort() may not be given NULL */
+		qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n; i++) {
 		run_file(names[i]);
 		free(names[i]);
