@@ -3,7 +3,7 @@
 #   make deps          install the Debian packages the build needs
 #   make build         configure and build in $(BUILD) (RelWithDebInfo)
 #   make demo          build, then replay the default trace with full checks
-#   make test          unit tests: normal build, Asan build, then coverage
+#   make test          unit tests: normal build, Asan build, coverage, a short fuzz
 #   make coverage      Coverage build, tests, gcovr report (>= 90% lines of pmap/)
 #   make bench         Release build, then the pmap and replay benchmarks
 #   make fuzz          clang ASan+UBSan libFuzzer build, each target for FUZZ_SECONDS
