@@ -305,9 +305,12 @@ shrink_run(struct shrink *sh, const char *path, struct outcome *o)
 		snprintf(o->error, sizeof(o->error), "lost the replay of %s", path);
 		return;
 	}
-	if (shrink_parse(text, o))
+	/* A replay error stands even after a divergence in the same event. */
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 2)
+		o->status = 2;
+	else if (shrink_parse(text, o))
 		o->status = 1;
-	else if (WIFEXITED(st) && WEXITSTATUS(st) <= 2)
+	else if (WIFEXITED(st) && WEXITSTATUS(st) <= 1)
 		o->status = WEXITSTATUS(st);
 	if (o->status == 2 && (e = strstr(text, "eptsim: error: ")) != NULL)
 		snprintf(o->error, sizeof(o->error), "%.*s", (int)strcspn(e + 15, "\n"), e + 15);
