@@ -4,8 +4,8 @@
 # run.sh BUILD SECONDS - `make fuzz`: run each libFuzzer target in
 # BUILD/tests/fuzz/ for SECONDS, one after the other, from its seeds:
 #
-#   fuzz_trace   the trace corpus (traces/corpus/{hand,bad,real}, the
-#                default trace) and tests/fuzz/regress/fuzz_trace/
+#   fuzz_trace   the trace corpus (traces/corpus/{hand,bad,real}),
+#                tests/fuzz/corpus/fuzz_trace/ and regress/fuzz_trace/
 #   fuzz_replay  tests/fuzz/corpus/fuzz_replay/ and regress/fuzz_replay/
 #
 # New inputs go to BUILD/fuzz-corpus/<target>/ (kept between runs).  A
@@ -56,7 +56,8 @@ seeds=()
 for d in "$top"/traces/corpus/hand "$top"/traces/corpus/bad "$top"/traces/corpus/real; do
 	[ -d "$d" ] && seeds+=("$d")
 done
-run_target fuzz_trace 16384 "${seeds[@]}" "$fuzzdir/regress/fuzz_trace"
+run_target fuzz_trace 16384 "${seeds[@]}" "$fuzzdir/corpus/fuzz_trace" \
+    "$fuzzdir/regress/fuzz_trace"
 run_target fuzz_replay 1024 "$fuzzdir/corpus/fuzz_replay" "$fuzzdir/regress/fuzz_replay"
 
 printf 'fuzz: %s\n' "${summary[@]}"
