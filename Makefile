@@ -3,9 +3,10 @@
 #   make deps          install the Debian packages the build needs
 #   make build         configure and build in $(BUILD) (RelWithDebInfo)
 #   make demo          build, then replay the default trace with full checks
-#   make test          unit tests: normal build, Asan build, then coverage
+#   make test          unit tests: normal build, Asan build, coverage, a short fuzz
 #   make coverage      Coverage build, tests, gcovr report (>= 90% lines of pmap/)
 #   make bench         Release build, then the pmap and replay benchmarks
+#   make fuzz          clang ASan+UBSan libFuzzer build, each target for FUZZ_SECONDS
 #   make format        clang-format all C sources in place
 #   make format-check  fail if any C source is not clang-format clean
 #   make clean         remove all build directories
@@ -16,6 +17,11 @@ JOBS ?= $(shell nproc)
 ASAN_BUILD := build-asan
 COV_BUILD := build-cov
 REL_BUILD := build-rel
+FUZZ_BUILD := build-fuzz
+
+# make fuzz: seconds per target; make test runs each for FUZZ_CI_SECONDS.
+FUZZ_SECONDS ?= 300
+FUZZ_CI_SECONDS ?= 20
 
 # Under CI (CI non-empty) warnings are errors.
 WERROR := $(if $(CI),-DEPTSIM_WERROR=ON,)
@@ -33,7 +39,7 @@ FMT_FILES = $(wildcard $(shell \
 		find $(FMT_DIRS) -type f -name '*.[ch]' 2>/dev/null; \
 	fi))
 
-.PHONY: all deps build demo test coverage bench format format-check clean
+.PHONY: all deps build demo test coverage bench fuzz format format-check clean
 
 all: build
 
@@ -57,6 +63,7 @@ test: build format-check
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	$(SAN_ENV) ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS)
 	$(MAKE) coverage
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_CI_SECONDS)
 
 coverage: deps
 	cmake -S . -B $(COV_BUILD) -DCMAKE_BUILD_TYPE=Coverage $(WERROR)
@@ -76,6 +83,14 @@ bench: deps
 	$(REL_BUILD)/bench/unicorn-bench
 	/usr/bin/python3 bench/replay_bench.py --eptsim $(REL_BUILD)/tools/eptsim --repeat 3
 
+# libFuzzer needs clang: its own build directory, ASan+UBSan (build type
+# Asan), the libraries instrumented for coverage (tests/fuzz/CMakeLists.txt).
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Asan \
+		-DEPTSIM_FUZZ=ON $(WERROR)
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_trace fuzz_replay
+	$(SAN_ENV) bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 format: deps
 	$(if $(FMT_FILES),clang-format --style=file -i $(FMT_FILES),@echo "format: no C sources")
 
@@ -83,4 +98,4 @@ format-check: deps
 	$(if $(FMT_FILES),clang-format --style=file --dry-run -Werror $(FMT_FILES),@echo "format-check: no C sources")
 
 clean:
-	rm -rf build build-asan build-cov build-rel
+	rm -rf build build-asan build-cov build-rel build-fuzz

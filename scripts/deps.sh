@@ -17,7 +17,9 @@ PACKAGES=(
 	clang-format
 	binutils
 	linux-perf # tools/eptsim-record and its end-to-end test
-	valgrind   # tools/eptsim-crosscheck (lackey)
+	valgrind   # tools/eptsim-crosscheck (lackey), the memcheck test
+	clang              # make fuzz: libFuzzer targets (tests/fuzz/)
+	libclang-rt-14-dev # libFuzzer and the sanitizer runtimes for clang
 )
 
 missing=()

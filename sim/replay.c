@@ -174,7 +174,7 @@ sim_replay_dispatch(struct sim *s, const struct trace_event *ev)
 			return sim_fail(s, "fork: child vmspace %u already exists", ev->child);
 		if (ev->va + ev->len > sim_vm_user_limit(s, vs) ||
 		    (ev->op == TRACE_FAULT && ev->va >= sim_vm_user_limit(s, vs)))
-			return sim_fail(s, "address %#lx+%#lx is outside vmspace %u (limit %#lx)",
+			return sim_fail(s, "address 0x%lx+0x%lx is outside vmspace %u (limit %#lx)",
 			                ev->va, ev->len, ev->vm, sim_vm_user_limit(s, vs));
 		return sim_replay_vm_event(s, vs, ev);
 	}

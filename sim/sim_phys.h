@@ -30,6 +30,7 @@ struct sim_page {
 	uint64_t pindex;
 	bool dirty_truth; /* written through a simulated MMU since it was last clean */
 	bool ref_truth;   /* accessed through a simulated MMU since the last ts_referenced */
+	bool busy;        /* held by vm_fault: the pageout daemon passes it by */
 	struct sim_page *clock_next, *clock_prev; /* pageout's circular queue */
 	struct sim_page *obj_next, *obj_prev;     /* the object's resident pages */
 };

@@ -54,7 +54,7 @@ sim_fault_page(struct sim *s, struct sim_entry *e, uint64_t pindex, vm_prot_t ac
 {
 	struct sim_obj *where;
 	uint64_t where_pindex;
-	struct sim_page *pg = sim_obj_lookup(s, e->obj, pindex, &where, &where_pindex);
+	struct sim_page *pg = sim_obj_lookup(s, e->obj, pindex, &where, &where_pindex), *copy;
 
 	if (pg == NULL) {
 		/* Anonymous memory never written anywhere is zero-filled at the top. */
@@ -67,7 +67,11 @@ sim_fault_page(struct sim *s, struct sim_entry *e, uint64_t pindex, vm_prot_t ac
 	}
 	*top = where == e->obj;
 	if (!*top && (access & VM_PROT_WRITE) && !e->shared) {
-		pg = sim_obj_copy_page(s, e->obj, pindex, pg);
+		/* The copy's frame may come from the pageout daemon: not this page. */
+		pg->busy = true;
+		copy = sim_obj_copy_page(s, e->obj, pindex, pg);
+		pg->busy = false;
+		pg = copy;
 		*top = true;
 	}
 	return pg;
@@ -86,6 +90,7 @@ sim_vm_fault(struct sim *s, struct sim_vmspace *vs, uint64_t va, vm_prot_t acces
 	struct sim_page *pg;
 	vm_prot_t prot;
 	bool top;
+	int rc;
 
 	s->stats.faults++;
 	if (e == NULL || (e->prot & access) != access) {
@@ -103,10 +108,16 @@ sim_vm_fault(struct sim *s, struct sim_vmspace *vs, uint64_t va, vm_prot_t acces
 	prot = e->prot;
 	if (!e->shared && (!top || e->needs_copy))
 		prot &= (vm_prot_t)~VM_PROT_WRITE; /* copy-on-write still to come */
-	if (sim_pmaps_enter(s, vs, va & ~(PMAP_PAGE_SIZE - 1), pg->md.hpa, prot, access | wired,
-	                    PMAP_MA_WB, PMAP_LEVEL_4K) != 0)
-		return SIM_ACCESS_EFAULT;
-	return SIM_ACCESS_OK;
+	/*
+	 * Busy while entered, as vm_fault busies it: the page tables the
+	 * pmap allocates may come from the pageout daemon, which must not
+	 * free this page (not mapped yet, so clean and unreferenced).
+	 */
+	pg->busy = true;
+	rc = sim_pmaps_enter(s, vs, va & ~(PMAP_PAGE_SIZE - 1), pg->md.hpa, prot, access | wired,
+	                     PMAP_MA_WB, PMAP_LEVEL_4K);
+	pg->busy = false;
+	return rc != 0 ? SIM_ACCESS_EFAULT : SIM_ACCESS_OK;
 }
 
 /*

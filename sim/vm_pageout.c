@@ -96,6 +96,8 @@ sim_pageout_touch(struct sim *s, struct sim_page *pg)
 static bool
 sim_pageout_one(struct sim *s, struct sim_page *pg)
 {
+	if (pg->busy) /* a fault is entering or copying it */
+		return false;
 	sim_pageout_touch(s, pg);
 	if (sim_page_wired(pg) || sim_pageout_referenced(s, pg))
 		return false;

@@ -10,6 +10,7 @@
  *   eptsim stat TRACE...
  *   eptsim gen [--seed=N] [--events=N] [--shape=...] [-o OUT]    (eptsim_gen.c)
  *   eptsim dump TRACE --at N --vmspace V [--mode=...] [--ad=...]  (eptsim_dump.c)
+ *   eptsim shrink TRACE -o MIN [replay options]                  (eptsim_shrink.c)
  *
  * Exit status: 0 clean, 1 divergences, 2 bad input or a replay that could
  * not go on (the message names the file, the line and the reason).
@@ -41,7 +42,9 @@ usage(FILE *f)
 	        "       eptsim gen [--seed=N] [--events=N] [-o OUT]\n"
 	        "                  [--shape=mixed|fork-tree|mmap-storm|superpage|copy|pageout]\n"
 	        "       eptsim dump TRACE --at N --vmspace V [--mode=pair|convert|ept]\n"
-	        "                   [--ad=hw|emulated] [--seed=N] [--ram=PAGES]\n");
+	        "                   [--ad=hw|emulated] [--seed=N] [--ram=PAGES]\n"
+	        "       eptsim shrink TRACE -o MIN [--mode=...] [--ad=...] [--check=...]\n"
+	        "                     [--seed=N] [--ram=PAGES] [--inject=skip-inval]\n");
 }
 
 /* The oracle's figures: JSON fields (no closing brace), or a summary line. */
@@ -63,22 +66,45 @@ print_oracle(const struct vfy_uco_stats *u, bool json)
 	       u->switches, u->invlpg, u->invltlb, u->divergences, u->seconds, rate);
 }
 
+/*
+ * @s as the inside of a JSON string (RFC 8259, 7: '"', '\\' and control
+ * characters escaped) in @buf, cut short rather than overflowing.
+ */
+static const char *
+json_escape(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n + 7 < len; s++) {
+		if (*s == '"' || *s == '\\')
+			n += snprintf(buf + n, len - n, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			n += snprintf(buf + n, len - n, "\\u%04x", (unsigned char)*s);
+		else
+			buf[n++] = *s;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 static void
 print_summary(const struct replay_summary *r, const struct sim_config *cfg,
               const struct vfy_uco_stats *u)
 {
 	const struct sim_stats *st = &r->stats;
 	double rate = r->seconds > 0 ? r->events / r->seconds : 0;
+	char trace[8192], error[6 * TRACE_ERR_MAX + 8];
 
 	if (cfg->json) {
 		printf("{\"trace\":\"%s\",\"mode\":\"%s\",\"ad\":\"%s\",\"check\":\"%s\","
 		       "\"events\":%lu,\"faults\":%lu,\"spurious_faults\":%lu,\"emulated_ad\":%lu,"
 		       "\"segv\":%lu,\"efault\":%lu,\"peak_resident_pages\":%lu,\"checks\":%lu,"
 		       "\"divergences\":%lu,\"events_per_s\":%.0f,\"error\":\"%s\"",
-		       r->trace, cli_mode_names[cfg->mode], cli_ad_names[cfg->ad],
-		       check_names[cfg->check], r->events, st->faults, st->spurious_faults,
-		       st->emulated_ad, st->segv, st->efault, st->peak_resident_pages, r->checks,
-		       r->divergences, rate, r->fatal);
+		       json_escape(r->trace, trace, sizeof(trace)), cli_mode_names[cfg->mode],
+		       cli_ad_names[cfg->ad], check_names[cfg->check], r->events, st->faults,
+		       st->spurious_faults, st->emulated_ad, st->segv, st->efault,
+		       st->peak_resident_pages, r->checks, r->divergences, rate,
+		       json_escape(r->fatal, error, sizeof(error)));
 		if (u != NULL)
 			print_oracle(u, true);
 		printf("}\n");
@@ -249,6 +275,8 @@ main(int argc, char **argv)
 		return cmd_gen(argc - 1, argv + 1);
 	if (strcmp(argv[1], "dump") == 0)
 		return cmd_dump(argc - 1, argv + 1);
+	if (strcmp(argv[1], "shrink") == 0)
+		return cmd_shrink(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;

@@ -15,6 +15,8 @@
 /* `eptsim gen ...` (eptsim_gen.c) and `eptsim dump ...` (eptsim_dump.c): exit status. */
 int cmd_gen(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+/* `eptsim shrink ...` (eptsim_shrink.c): exit status. */
+int cmd_shrink(int argc, char **argv);
 
 /*
  * The index of @val in @names (@n of them); an unknown value ends the

@@ -12,7 +12,8 @@
                entries follow from the bit tables (pmap/README.md), in
                x86 and EPT, and its errors.
   StatTest     `eptsim stat`: counts of a hand-written trace.
-  BadInputTest exit codes and the exact messages for bad input.
+  BadInputTest exit codes and the exact messages for bad input: every
+               class of the README's "Bad input" table end to end.
 
 The eptsim binary is $EPTSIM, else ../../build/tools/eptsim relative to
 this script.  Standard library only.
@@ -445,9 +446,94 @@ class StatTest(Tmp):
         self.assertEqual(stat_counts(r.stdout), want)
 
 
+HDR = "eptsim-trace 1 source=bad input\n"
+PROC = HDR + "vmspace_create vm=1 kind=process\n"
+ANON = "mmap vm=1 va=0x400000 len=0x2000 prot=rw- share=private backing=anon\n"
+
+# The bad-input classes end to end (README, "Bad input"): the trace's
+# text, the replay's options, the exact message after "eptsim: t.trace".
+# Each must exit 2 with only that line on standard error; the classes
+# whose traces live elsewhere are listed in the README's table.
+BAD_CLASSES = [
+    # truncated plain file: the cut line is what is left of it
+    ("truncated", PROC + "mmap vm=1 va=0x400000 len=0x2000 prot=r-x share=priv", [],
+     ":3: share=priv: expected private or shared"),
+    ("truncated key", PROC + "mmap vm=1 va=0x400000 len=0x2000\n", [],
+     ':3: missing key "prot" for mmap'),
+    ("wrong magic", "EPTSIM-TRACE 1 source=x\n", [],
+     ':1: bad header (expected "eptsim-trace 1 source=TEXT")'),
+    ("wrong version", "eptsim-trace 2 source=x\n", [],
+     ":1: unsupported trace version 2 (this eptsim reads 1)"),
+    ("unknown event", PROC + "frob vm=1\n", [], ':3: unknown op "frob"'),
+    ("malformed hex", PROC + "munmap vm=1 va=0x40g000 len=0x1000\n", [],
+     ":3: va=0x40g000: bad hex number"),
+    ("malformed decimal", PROC + "exit vm=1x\n", [], ":3: vm=1x: bad decimal number"),
+    # a canonical kernel-half address is beyond what a trace may name
+    ("beyond 2^48", PROC + "fault vm=1 tid=1 cpu=0 va=0xffff800000000000 access=r mode=user\n",
+     [], ":3: va=0xffff800000000000: beyond 2^48 (0x1000000000000)"),
+    # below 2^48 but above a process's user half (0x800000000000)
+    ("beyond the user half", PROC + ANON.replace("0x400000", "0x800000000000"), [],
+     ":3: address 0x800000000000+0x2000 is outside vmspace 1 (limit 0x800000000000)"),
+    ("fault beyond the user half",
+     PROC + "fault vm=1 tid=1 cpu=0 va=0x800000000000 access=r mode=user\n", [],
+     ":3: address 0x800000000000+0x0 is outside vmspace 1 (limit 0x800000000000)"),
+    ("no such vmspace", PROC + "fault vm=2 tid=1 cpu=0 va=0x400000 access=r mode=user\n", [],
+     ":3: vmspace 2 does not exist"),
+    # 16 pages of RAM: wiring 32 cannot succeed, and wired pages cannot be paged out
+    ("memory exhausted", PROC + "mmap vm=1 va=0x400000 len=0x20000 prot=rw- share=private "
+     "backing=anon\nwire vm=1 va=0x400000 len=0x20000\n", ["--ram=16"],
+     ":4: physical memory is full (16 pages, none can be paged out)"),
+]
+
+
 class BadInputTest(Tmp):
     def replay(self, name):
         return run(["replay", name], cwd=self.dir)
+
+    def test_bad_input_classes(self):
+        for name, text, args, reason in BAD_CLASSES:
+            with self.subTest(name=name):
+                write(self.dir, "t.trace", text)
+                r = run(["replay", "t.trace", "--json"] + args, cwd=self.dir)
+                self.assertEqual((r.returncode, r.stderr), (2, "eptsim: t.trace%s\n" % reason))
+                self.assertEqual(summary(r.stdout)["error"], "t.trace" + reason)
+
+    def test_fault_in_unmapped_range_is_sigsegv(self):
+        # Not an error: the user fault is a SIGSEGV, the kernel's copy an
+        # EFAULT, each counted; the replay goes on and exits 0.
+        write(self.dir, "t.trace", PROC + ANON + "sched tid=1 cpu=0\n"
+              "fault vm=1 tid=1 cpu=0 va=0x402000 access=r mode=user\n"
+              "fault vm=1 tid=1 cpu=0 va=0x7f0000000000 access=w mode=user\n"
+              "copyin vm=1 cpu=0 va=0x401ff0 len=0x20\n"
+              "fault vm=1 tid=1 cpu=0 va=0x400000 access=w mode=user\nexit vm=1\n")
+        for mode in MODES:
+            with self.subTest(mode=mode):
+                r = run(["replay", "t.trace", "--json", "--mode=" + mode, "--check=full"],
+                        cwd=self.dir)
+                self.assertEqual((r.returncode, r.stderr), (0, ""))
+                s = summary(r.stdout)
+                # segv counts every fault the VM refuses: the 2 user
+                # faults and the copy's fault on 0x402000, which also
+                # ends the copy with EFAULT (as in copyin-efault-boundary)
+                self.assertEqual((s["segv"], s["efault"], s["divergences"], s["error"]),
+                                 (3, 1, 0, ""))
+
+    def test_corrupt_zst(self):
+        # The last byte (of the frame's checksum) flipped: zstd's own
+        # error name; no line, the damage is in the frame.
+        self.gen("t.trace.zst", "--seed=1", "--events=100")
+        data = bytearray(self.read("t.trace.zst"))
+        data[-1] ^= 0xff
+        with open(os.path.join(self.dir, "bad.trace.zst"), "wb") as f:
+            f.write(data)
+        r = self.replay("bad.trace.zst")
+        self.assertEqual((r.returncode, r.stderr), (2, "eptsim: bad.trace.zst: corrupt zstd "
+                                                       "stream: Restored data doesn't match "
+                                                       "checksum\n"))
+        write(self.dir, "text.trace.zst", PROC)
+        r = self.replay("text.trace.zst")
+        self.assertEqual((r.returncode, r.stderr), (2, "eptsim: text.trace.zst: corrupt zstd "
+                                                       "stream: Unknown frame descriptor\n"))
 
     def test_unknown_subcommand(self):
         r = run(["frob"])
