@@ -9,6 +9,7 @@
  *   eptsim stat TRACE...
  *   eptsim gen [--seed=N] [--events=N] [--shape=...] [-o OUT]    (eptsim_gen.c)
  *   eptsim dump TRACE --at N --vmspace V [--mode=...] [--ad=...]  (eptsim_dump.c)
+ *   eptsim hw-run TRACE --emulator=bochs|qemu|none [...]          (eptsim_hw.c)
  *
  * Exit status: 0 clean, 1 divergences, 2 bad input or a replay that could
  * not go on (the message names the file, the line and the reason).
@@ -21,6 +22,7 @@
 #include "sim/replay.h"
 #include "sim/trace.h"
 #include "tools/eptsim_cli.h"
+#include "tools/eptsim_hw.h"
 
 /* Option spellings, in enum sim_mode / sim_ad / sim_check order. */
 const char *const cli_mode_names[3] = { "pair", "convert", "ept" };
@@ -37,7 +39,9 @@ usage(FILE *f)
 	           "       eptsim gen [--seed=N] [--events=N] [-o OUT]\n"
 	           "                  [--shape=mixed|fork-tree|mmap-storm|superpage|copy|pageout]\n"
 	           "       eptsim dump TRACE --at N --vmspace V [--mode=pair|convert|ept]\n"
-	           "                   [--ad=hw|emulated] [--seed=N] [--ram=PAGES]\n");
+	           "                   [--ad=hw|emulated] [--seed=N] [--ram=PAGES]\n"
+	           "       eptsim hw-run TRACE --emulator=bochs|qemu|none [--mode=legacy|ept]\n"
+	           "                     [--ad=hw|emulated] [--cpu=haswell|sandybridge] (see hw/)\n");
 }
 
 static void
@@ -194,6 +198,8 @@ main(int argc, char **argv)
 		return cmd_gen(argc - 1, argv + 1);
 	if (strcmp(argv[1], "dump") == 0)
 		return cmd_dump(argc - 1, argv + 1);
+	if (strcmp(argv[1], "hw-run") == 0)
+		return cmd_hw_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;
