@@ -18,6 +18,12 @@ PACKAGES=(
 	binutils
 	linux-perf # tools/eptsim-record and its end-to-end test
 	valgrind   # tools/eptsim-crosscheck (lackey)
+	bochs      # hw/: the kernel under emulated VMX/EPT (bochs-bin)
+	bochs-term
+	bochsbios
+	vgabios
+	qemu-system-x86 # hw/: the legacy backend under TCG, hw-kvm on VT-x hosts
+	grub-common     # hw/: grub-file checks the Multiboot2 header
 )
 
 missing=()
