@@ -3,7 +3,7 @@
  *
  * eptsim_hw.c - `eptsim hw-run TRACE --emulator=bochs|qemu|none
  * [--cpu=haswell|sandybridge] [--mode=legacy|ept] [--ad=hw|emulated]
- * [--vmspace=N] [--inject=skip-inval] [--ops=FILE] [--records]
+ * [--vmspace=N] [--relocate] [--inject=skip-inval] [--ops=FILE] [--records]
  * [--timeout=S] [--keep-going] [--json]`
  *
  * Compile one vmspace of TRACE into an op list, predict its records with
@@ -35,6 +35,7 @@ struct hw_opts {
 	const char *ops_out;
 	bool records;
 	bool cpu_given;
+	bool relocate;
 };
 
 static void
@@ -42,7 +43,7 @@ hw_usage(void)
 {
 	fprintf(stderr, "usage: eptsim hw-run TRACE --emulator=bochs|qemu|none "
 	                "[--cpu=haswell|sandybridge]\n"
-	                "       [--mode=legacy|ept] [--ad=hw|emulated] [--vmspace=N] "
+	                "       [--mode=legacy|ept] [--ad=hw|emulated] [--vmspace=N] [--relocate] "
 	                "[--inject=skip-inval]\n"
 	                "       [--ops=FILE] [--records] [--timeout=S] [--keep-going] [--json]\n");
 }
@@ -62,6 +63,7 @@ hw_parse(int argc, char **argv, struct hw_opts *o)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "keep-going", no_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "relocate", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, emu = -1;
@@ -105,6 +107,9 @@ hw_parse(int argc, char **argv, struct hw_opts *o)
 			break;
 		case 'j':
 			o->x.json = true;
+			break;
+		case 'R':
+			o->relocate = true;
 			break;
 		default:
 			hw_usage();
@@ -154,6 +159,8 @@ hw_print_drops(const struct hwc_result *res, size_t nops)
 
 	fprintf(stderr, "eptsim hw-run: vmspace %u: %lu events -> %zu ops\n", res->vm, res->events,
 	        nops);
+	if (res->windows != 0)
+		fprintf(stderr, "  %lu 2 MiB windows relocated\n", res->windows);
 	for (i = 0; i < HWC_DROP_COUNT; i++)
 		if (res->counts[i] != 0)
 			fprintf(stderr, "  %lu %s\n", res->counts[i], hwc_drop_names[i]);
@@ -204,6 +211,11 @@ hw_summary(const struct hw_opts *o, const struct hwc_result *res, size_t nrec, u
 	}
 	printf("eptsim hw-run %s (vmspace %u, mode %s, ad %s, %s %s)\n", o->x.trace, res->vm,
 	       hw_mode_names[o->mode], cli_ad_names[o->ad], emu_names[o->x.emu], o->x.cpu);
+	if (o->x.emu == HWX_EMU_NONE) {
+		printf("  %lu events, %zu records predicted (no emulator run)\n", res->events,
+		       nrec);
+		return;
+	}
 	printf("  %lu events, %zu records, %lu divergences; boot-to-result %.3f s, %.0f "
 	       "hardware-checked events/s\n",
 	       res->events, nrec, div, secs, rate);
@@ -268,7 +280,7 @@ cmd_hw_run(int argc, char **argv)
 		return 2;
 	if (!hwh_list_init(&l, hw_list_mode(&o), o.flags))
 		return 2;
-	if (hwc_compile(o.x.trace, o.vm, &l, &res, err) != 0) {
+	if (hwc_compile(o.x.trace, o.vm, o.relocate, &l, &res, err) != 0) {
 		fprintf(stderr, "eptsim: %s\n", err);
 		goto out;
 	}

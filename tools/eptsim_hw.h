@@ -8,6 +8,7 @@
 #ifndef EPTSIM_TOOLS_EPTSIM_HW_H
 #define EPTSIM_TOOLS_EPTSIM_HW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hw/host/hwh.h"
@@ -30,6 +31,7 @@ struct hwc_result {
 	uint32_t vm;                     /* the vmspace compiled */
 	uint64_t events;                 /* its events */
 	uint64_t counts[HWC_DROP_COUNT]; /* indexed by enum hwc_drop */
+	uint64_t windows;                /* 2 MiB windows relocated */
 };
 
 extern const char *const hwc_drop_names[HWC_DROP_COUNT];
@@ -37,12 +39,13 @@ extern const char *const hwc_drop_names[HWC_DROP_COUNT];
 /*
  * Compile the events of vmspace @vm (0: the first one created) of the
  * trace @path into @l (made with hwh_list_init of the wanted mode; END
- * appended by the caller).  Returns 0, or -1 with @err "FILE:LINE:
+ * appended by the caller), relocating addresses by 2 MiB windows when
+ * @relocate (eptsim_hw_ops.c).  Returns 0, or -1 with @err "FILE:LINE:
  * reason" (a trace error, an address the mode cannot hold, the reserved
  * region).
  */
-int hwc_compile(const char *path, uint32_t vm, struct hwh_list *l, struct hwc_result *res,
-                char err[TRACE_ERR_MAX]);
+int hwc_compile(const char *path, uint32_t vm, bool relocate, struct hwh_list *l,
+                struct hwc_result *res, char err[TRACE_ERR_MAX]);
 
 /* `eptsim hw-run ...` (eptsim_hw.c): exit status. */
 int cmd_hw_run(int argc, char **argv);

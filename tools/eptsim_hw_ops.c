@@ -21,6 +21,13 @@
  * (its copy-on-write downgrade), other vmspaces' events.  Every address
  * must lie in the mode's range and above the runner's reserved region;
  * anything else is an error naming the line.
+ *
+ * Relocation (hwc_compile's @relocate, for EPT modes, whose guest reaches
+ * only 4 GiB): each 2 MiB window of the trace's addresses goes, in order
+ * of first use, to the next free 2 MiB window above the reserved region;
+ * offsets within a window stay, so 4 KiB page and page-table sharing
+ * inside it does too.  Ranges spanning windows become one op per run of
+ * consecutive windows.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,6 +69,9 @@ struct hwc {
 	bool ept;
 	bool done;
 	bool quiet; /* another vmspace: track its regions, emit and check nothing */
+	bool relocate;
+	uint64_t *windows; /* trace window of each relocated window, in order */
+	size_t nwindows;
 	const char *path;
 	char *err;
 };
@@ -172,8 +182,8 @@ hwc_nomem(struct hwc *c, const struct trace_event *ev)
 static int
 hwc_range(struct hwc *c, const struct trace_event *ev, uint64_t va, uint64_t len)
 {
-	if (c->quiet)
-		return 0;
+	if (c->quiet || c->relocate)
+		return 0; /* relocated addresses are checked as they are made */
 	if (va < HWOPS_RESERVED_END)
 		return hwc_fail(c, ev,
 		                "va=0x%lx: below 0x%lx, the hardware runner's reserved region "
@@ -182,6 +192,30 @@ hwc_range(struct hwc *c, const struct trace_event *ev, uint64_t va, uint64_t len
 	if (va + len > c->limit)
 		return hwc_fail(c, ev, "va+len=0x%lx: beyond 0x%lx, the limit of this hw mode",
 		                va + len, c->limit);
+	return 0;
+}
+
+/* Where @va goes when relocating (a new window when it is the first use). */
+static int
+hwc_reloc(struct hwc *c, const struct trace_event *ev, uint64_t va, uint64_t *out)
+{
+	uint64_t win = va & ~(PMAP_PDE_SIZE - 1), *nw;
+	size_t i;
+
+	for (i = 0; i < c->nwindows && c->windows[i] != win; i++)
+		;
+	if (i == c->nwindows) {
+		if (HWOPS_RESERVED_END + (i + 1) * PMAP_PDE_SIZE > c->limit)
+			return hwc_fail(
+			    c, ev, "va=0x%lx: more than %lu distinct 2 MiB windows to relocate", va,
+			    (c->limit - HWOPS_RESERVED_END) / PMAP_PDE_SIZE);
+		nw = realloc(c->windows, (i + 1) * sizeof(*nw));
+		if (nw == NULL)
+			return hwc_nomem(c, ev);
+		c->windows = nw;
+		c->windows[c->nwindows++] = win;
+	}
+	*out = HWOPS_RESERVED_END + i * PMAP_PDE_SIZE + (va - win);
 	return 0;
 }
 
@@ -205,7 +239,25 @@ hwc_range_op(struct hwc *c, const struct trace_event *ev, uint8_t kind, uint64_t
 		               .memattr = memattr,
 		               .va = va,
 		               .arg = len >> PMAP_PAGE_SHIFT };
+	uint64_t s, e, rs, eva = va + len;
 
+	if (!c->relocate || c->quiet)
+		return hwc_emit(c, ev, &op);
+	op.arg = 0;
+	for (s = va; s < eva; s = e) {
+		e = (s | (PMAP_PDE_SIZE - 1)) + 1;
+		e = e < eva ? e : eva;
+		if (hwc_reloc(c, ev, s, &rs) != 0)
+			return -1;
+		if (op.arg != 0 && rs != op.va + (op.arg << PMAP_PAGE_SHIFT)) {
+			if (hwc_emit(c, ev, &op) != 0)
+				return -1;
+			op.arg = 0;
+		}
+		if (op.arg == 0)
+			op.va = rs;
+		op.arg += (e - s) >> PMAP_PAGE_SHIFT;
+	}
 	return hwc_emit(c, ev, &op);
 }
 
@@ -217,6 +269,8 @@ hwc_access(struct hwc *c, const struct trace_event *ev, uint64_t va, vm_prot_t a
 	};
 
 	if (hwc_range(c, ev, op.va, 8) != 0)
+		return -1;
+	if (c->relocate && !c->quiet && hwc_reloc(c, ev, va & ~7ul, &op.va) != 0)
 		return -1;
 	if (access == VM_PROT_WRITE)
 		op.arg = ev->line << 16 | (va & 0xffff); /* a value naming the write */
@@ -418,10 +472,10 @@ hwc_track(struct hwc *c, const struct trace_event *ev)
 }
 
 int
-hwc_compile(const char *path, uint32_t vm, struct hwh_list *l, struct hwc_result *res,
-            char err[TRACE_ERR_MAX])
+hwc_compile(const char *path, uint32_t vm, bool relocate, struct hwh_list *l,
+            struct hwc_result *res, char err[TRACE_ERR_MAX])
 {
-	struct hwc c = { .l = l, .res = res, .path = path, .err = err };
+	struct hwc c = { .l = l, .res = res, .path = path, .err = err, .relocate = relocate };
 	struct trace_reader *r;
 	struct trace_event ev;
 	int got = 0;
@@ -448,5 +502,7 @@ hwc_compile(const char *path, uint32_t vm, struct hwh_list *l, struct hwc_result
 	for (i = 0; i < c.nvms; i++)
 		free(c.vms[i].reg);
 	free(c.vms);
+	free(c.windows);
+	res->windows = c.nwindows;
 	return got < 0 ? -1 : 0;
 }
