@@ -6,6 +6,8 @@
 #   make test          unit tests: normal build, Asan build, then coverage
 #   make coverage      Coverage build, tests, gcovr report (>= 90% lines of pmap/)
 #   make bench         Release build, then the pmap and replay benchmarks
+#   make hw            the bare-metal kernel and its boot images ($(BUILD)/hw, hw/README.md)
+#   make hw-kvm        boot them under QEMU/KVM on an Intel VT-x host
 #   make format        clang-format all C sources in place
 #   make format-check  fail if any C source is not clang-format clean
 #   make clean         remove all build directories
@@ -33,7 +35,7 @@ FMT_FILES = $(wildcard $(shell \
 		find $(FMT_DIRS) -type f -name '*.[ch]' 2>/dev/null; \
 	fi))
 
-.PHONY: all deps build demo test coverage bench format format-check clean
+.PHONY: all deps build demo test coverage bench format format-check clean hw hw-kvm
 
 all: build
 
@@ -74,6 +76,12 @@ bench: deps
 	cmake --build $(REL_BUILD) -j$(JOBS)
 	$(REL_BUILD)/bench/pmap-bench
 	/usr/bin/python3 bench/replay_bench.py --eptsim $(REL_BUILD)/tools/eptsim --repeat 3
+
+hw: build
+	@ls -1 $(BUILD)/hw/*.img $(BUILD)/hw/eptsim-hw-kernel
+
+hw-kvm: hw
+	bash hw/kvm.sh $(BUILD)/hw
 
 format: deps
 	$(if $(FMT_FILES),clang-format --style=file -i $(FMT_FILES),@echo "format: no C sources")

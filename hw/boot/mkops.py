@@ -10,7 +10,8 @@
 # protect read-only, write again, fetch from a non-executable and an
 # executable page, unmap, access again) or stale (a read-only downgrade
 # followed by a write: with --skip-inval the CPU still holds the writable
-# translation and the write goes through).
+# translation and the write goes through).  trap is no op list: its magic
+# HWKTRAP makes the kernel run UD2, to test the exception path.
 import argparse
 import struct
 import sys
@@ -58,11 +59,15 @@ def stale():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("scenario", choices=["basic", "stale"])
+    ap.add_argument("scenario", choices=["basic", "stale", "trap"])
     ap.add_argument("mode", choices=sorted(MODES))
     ap.add_argument("--skip-inval", action="store_true")
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args()
+    if a.scenario == "trap":
+        with open(a.output, "wb") as f:
+            f.write(b"HWKTRAP\0".ljust(32, b"\0"))
+        return 0
     ops = basic() if a.scenario == "basic" else stale()
     if a.mode != "legacy":
         ops = [o[:2] + b"\0" + o[3:] for o in ops]  # EPT guests run at CPL0

@@ -31,6 +31,7 @@ __attribute__((format(printf, 3, 4))) int hwk_snprintf(char *buf, size_t size, c
                                                        ...);
 void *hwk_memset(void *dst, int c, size_t n);
 void *hwk_memcpy(void *dst, const void *src, size_t n);
+int hwk_memcmp(const void *a, const void *b, size_t n);
 
 /* hwk_cpu.c: GDT, TSS, IDT, traps, shutdown. */
 struct hwk_trapframe {

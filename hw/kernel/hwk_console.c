@@ -34,6 +34,17 @@ hwk_memcpy(void *dst, const void *src, size_t n)
 	return dst;
 }
 
+int
+hwk_memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *p = a, *q = b;
+
+	for (; n > 0; n--, p++, q++)
+		if (*p != *q)
+			return *p < *q ? -1 : 1;
+	return 0;
+}
+
 void
 hwk_console_init(void)
 {
