@@ -42,6 +42,10 @@ bochs=$(command -v bochs-bin || true)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# A private copy: Bochs opens the disk read-write, and runs of one image
+# may overlap (ctest -j).
+cp "$image" "$tmp/disk.img"
+image=$tmp/disk.img
 size=$(stat -c %s "$image")
 cylinders=$((size / (16 * 63 * 512)))
 cat >"$tmp/bochsrc" <<CFG

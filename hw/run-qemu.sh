@@ -47,6 +47,13 @@ if [ "$kvm" -eq 1 ]; then
 	accel=(-enable-kvm -cpu host)
 fi
 
+# A private copy: QEMU locks the disk it writes, and runs of one image may
+# overlap (ctest -j).
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cp "$image" "$tmp/disk.img"
+image=$tmp/disk.img
+
 rc=0
 timeout -s KILL "$limit" "$qemu" "${accel[@]}" -machine pc -m 64 -display none -no-reboot \
 	-serial none -monitor none -chardev stdio,id=dbg -device isa-debugcon,iobase=0xe9,chardev=dbg \
