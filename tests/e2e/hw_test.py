@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""hw_test.py - `eptsim hw-run`, end to end: the trace compiler, the host
+prediction, and the bare-metal kernel under Bochs and QEMU (hw/).
+
+  CompileTest   the compiler's refusals (reserved region, the EPT
+                guest's 4 GiB, machines that lack what the mode needs)
+                with their messages pinned; what it drops, counted;
+                relocation by 2 MiB windows; the op list written out.
+  CorpusTest    hand-written corpus scenarios on Bochs in EPT mode with
+                hardware A/D (haswell) and emulated A/D (sandybridge),
+                and in legacy mode on Bochs and QEMU: every record the
+                kernel prints must equal the host's prediction.
+  NegativeTest  the kernel's pmap with invalidations skipped after a
+                downgrade (op-list flag bit 0): the emulated CPU uses the
+                stale translation and hw-run reports it (message pinned);
+                a kernel that never prints END is a failure with the
+                output's tail shown.
+
+With $EPTSIM_HW_TESTS=quick (the sanitizer and coverage builds, whose
+emulator runs would only repeat the release build's) each configuration
+runs the first scenario only.  The eptsim binary is $EPTSIM.  The emulator tests need bochs-bin and
+qemu-system-x86_64 (scripts/deps.sh) and the kernel built next to eptsim;
+without them they print "hw_test: SKIPPED" and the reason.  Standard
+library only.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+EPTSIM = os.environ.get("EPTSIM") or os.path.join(ROOT, "build", "tools", "eptsim")
+HAND = os.path.join(ROOT, "traces", "corpus", "hand")
+
+# Scenarios run on every emulator configuration: mprotect downgrades,
+# A/D clearing and re-reference, madvise, device memory types, copies
+# across pages and into refused pages, exec, a vkernel guest vmspace (2),
+# fork.  (The other hand traces agree too; see `make hw-corpus`.)
+SCENARIOS = [
+    ("mprotect-downgrade", 1),
+    ("ad-clear-reref", 1),
+    ("madvise-dontneed", 1),
+    ("device-uc-wc", 1),
+    ("copyin-efault-boundary", 1),
+    ("exec-replace", 1),
+    ("vkernel-guest", 2),
+    ("fork-chain-cow", 1),
+]
+
+if os.environ.get("EPTSIM_HW_TESTS") == "quick":
+    SCENARIOS = SCENARIOS[:1]
+
+CONFIGS = {
+    "bochs-ept-hw": ["--emulator=bochs", "--mode=ept", "--ad=hw", "--cpu=haswell", "--relocate"],
+    "bochs-ept-emulated": ["--emulator=bochs", "--mode=ept", "--ad=emulated",
+                           "--cpu=sandybridge", "--relocate"],
+    "bochs-legacy": ["--emulator=bochs", "--mode=legacy", "--relocate"],
+    "qemu-legacy": ["--emulator=qemu", "--mode=legacy", "--relocate"],
+}
+
+
+def run(*args, env=None):
+    return subprocess.run([EPTSIM, "hw-run", *args], capture_output=True, text=True,
+                          timeout=300, env=env)
+
+
+def write_trace(tmp, name, lines):
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write("eptsim-trace 1 source=hw_test\n" + "\n".join(lines) + "\n")
+    return path
+
+
+def emulators_missing():
+    build = os.path.join(os.path.dirname(os.path.dirname(EPTSIM)), "hw")
+    for tool in ("bochs-bin", "qemu-system-x86_64"):
+        if shutil.which(tool) is None:
+            return f"{tool} not installed (scripts/deps.sh)"
+    if not os.path.exists(os.path.join(build, "eptsim-hw-kernel.bin")):
+        return f"no kernel in {build}"
+    return None
+
+
+class CompileTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def test_reserved_region_refused(self):
+        t = write_trace(self.tmp, "low.trace", [
+            "vmspace_create vm=1 kind=process",
+            "mmap vm=1 va=0x1000 len=0x1000 prot=rw- share=private backing=anon",
+        ])
+        r = run(t, "--emulator=none", "--mode=legacy")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(f"eptsim: {t}:3: va=0x1000: below 0x200000, the hardware runner's "
+                      "reserved region (hw/DESIGN.md)", r.stderr)
+
+    def test_ept_limit_refused_without_relocation(self):
+        t = write_trace(self.tmp, "high.trace", [
+            "vmspace_create vm=1 kind=process",
+            "mmap vm=1 va=0x7f0000000000 len=0x2000 prot=rw- share=private backing=anon",
+        ])
+        r = run(t, "--emulator=none", "--mode=ept")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(f"eptsim: {t}:3: va+len=0x7f0000002000: beyond 0x100000000, the limit "
+                      "of this hw mode", r.stderr)
+
+    def test_machine_refusals(self):
+        t = os.path.join(HAND, "munlock-unwired.trace")
+        r = run(t, "--emulator=qemu", "--mode=ept")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("eptsim: QEMU (TCG) has no VMX: --mode=ept needs --emulator=bochs",
+                      r.stderr)
+        r = run(t, "--emulator=bochs", "--mode=ept", "--ad=hw", "--cpu=sandybridge")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("eptsim: sandybridge has no EPT A/D flags: use --ad=emulated or "
+                      "--cpu=haswell", r.stderr)
+
+    def test_drops_counted_and_relocation(self):
+        # Two 2 MiB windows, far apart: relocated in order of first use to
+        # 0x200000 (the first window above the reserved region) and
+        # 0x400000, offsets kept.  Vmspace 2's two events are dropped.
+        t = write_trace(self.tmp, "drops.trace", [
+            "vmspace_create vm=1 kind=process",
+            "vmspace_create vm=2 kind=process",
+            "mmap vm=1 va=0x7f0000001000 len=0x4000 prot=rw- share=private backing=file "
+            "file=3 offset=0x0",
+            "mmap vm=1 va=0x55d000000000 len=0x1000 prot=r-- share=private backing=anon",
+            "sched tid=1 cpu=0",
+            "fault vm=1 tid=1 cpu=0 va=0x7f0000001234 access=w mode=user",
+            "fault vm=1 tid=1 cpu=0 va=0x55d000000010 access=r mode=user",
+            "mmap vm=2 va=0x400000 len=0x1000 prot=rw- share=private backing=anon",
+            "pageout pages=4",
+            "wire vm=1 va=0x7f0000001000 len=0x2000",
+            "unwire vm=1 va=0x7f0000001000 len=0x2000",
+            "fork vm=1 child=3",
+            "exit vm=1",
+        ])
+        r = run(t, "--emulator=none", "--mode=ept", "--relocate", "--records")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("eptsim hw-run: vmspace 1: 9 events -> 7 ops\n"
+                      "  2 2 MiB windows relocated\n"
+                      "  2 events of other vmspaces (dropped)\n"
+                      "  1 sched (dropped: one CPU)\n"
+                      "  1 pageout (dropped: no page daemon)\n"
+                      "  1 fork of the vmspace (dropped: no copy-on-write downgrade)\n"
+                      "  1 unwire (dropped: wiring not modelled)\n"
+                      "  1 file mappings compiled as anonymous memory\n"
+                      "  1 wire compiled as a read of each page\n", r.stderr)
+        recs = [l for l in r.stdout.splitlines() if l.startswith("R ")]
+        # EPT guests access at CPL0; a write of a not-present gpa is
+        # qualification 0x182 (write, linear address valid and translated);
+        # a read 0x181.  The value written is (line << 16) | the low 16 bits
+        # of the trace's va (0x...1234), before its alignment to 8.
+        self.assertEqual(recs, [
+            "R 0 MAP line=4 fault=0 out=ok code=0x0 addr=0x201000 val=0x0 ad=A-A-....",
+            "R 1 MAP line=5 fault=0 out=ok code=0x0 addr=0x400000 val=0x0 ad=A-A-....",
+            "R 2 ACCESS line=7 fault=1 out=ok code=0x182 addr=0x201230 val=0x71234 ad=A-A-A-AD",
+            "R 3 ACCESS line=8 fault=1 out=ok code=0x181 addr=0x400010 val=0x0 ad=A-A-A-A-",
+            "R 4 ACCESS line=11 fault=0 out=ok code=0x0 addr=0x201000 val=0x0 ad=A-A-A-AD",
+            "R 5 ACCESS line=11 fault=1 out=ok code=0x181 addr=0x202000 val=0x0 ad=A-A-A-A-",
+        ])
+
+    def test_ops_file(self):
+        out = os.path.join(self.tmp, "ops.bin")
+        r = run(os.path.join(HAND, "munlock-unwired.trace"), "--emulator=none",
+                "--mode=legacy", "--ops=" + out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, "rb") as f:
+            data = f.read()
+        self.assertEqual(data[:8], b"EPTHWOPS")
+        nops = int.from_bytes(data[16:20], "little")
+        self.assertEqual(len(data), 32 + 32 * nops)
+        self.assertEqual(data[-32], 8)  # END
+
+
+class CorpusTest(unittest.TestCase):
+    def setUp(self):
+        why = emulators_missing()
+        if why:
+            print(f"hw_test: SKIPPED: {why}")
+            self.skipTest(why)
+
+    def check(self, config):
+        for name, vm in SCENARIOS:
+            with self.subTest(scenario=name):
+                t = os.path.join(HAND, name + ".trace")
+                args = [t, f"--vmspace={vm}", "--json", *CONFIGS[config]]
+                want = run(t, f"--vmspace={vm}", "--json", "--emulator=none",
+                           *CONFIGS[config][1:])
+                r = run(*args)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                got = json.loads(r.stdout.splitlines()[-1])
+                self.assertEqual(got["divergences"], 0)
+                self.assertEqual(got["error"], "")
+                self.assertEqual(got["records"],
+                                 json.loads(want.stdout.splitlines()[-1])["records"])
+                self.assertGreater(got["records"], 0)
+
+    def test_bochs_ept_hw_ad(self):
+        self.check("bochs-ept-hw")
+
+    def test_bochs_ept_emulated_ad(self):
+        self.check("bochs-ept-emulated")
+
+    def test_bochs_legacy(self):
+        self.check("bochs-legacy")
+
+    def test_qemu_legacy(self):
+        self.check("qemu-legacy")
+
+
+class NegativeTest(unittest.TestCase):
+    TRACE = os.path.join(HAND, "mprotect-downgrade.trace")
+    # Line 27 wrote page 0x7f3a1c000000 (the TLB caches it writable and
+    # dirty); line 38's mprotect to r-- removes W and, with invalidation
+    # skipped, the CPU keeps its entry: the write of line 39 completes
+    # where a correct machine faults (P|W|U, 0x7 / EPT write to a
+    # readable page, 0x18a) and the runner refuses it.
+    def setUp(self):
+        why = emulators_missing()
+        if why:
+            print(f"hw_test: SKIPPED: {why}")
+            self.skipTest(why)
+
+    def check_stale(self, config, code):
+        r = run(self.TRACE, "--inject=skip-inval", *CONFIGS[config])
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn(f"DIVERGENCE op 15 ({self.TRACE}:39) ACCESS va ", r.stdout)
+        self.assertIn(": fault: kernel 0, predicted 1\n", r.stdout)
+        self.assertIn(" out=segv code=" + code + " ", r.stdout)
+
+    def test_legacy_qemu_stale_tlb(self):
+        self.check_stale("qemu-legacy", "0x7")
+
+    def test_legacy_bochs_stale_tlb(self):
+        self.check_stale("bochs-legacy", "0x7")
+
+    # Known gap, reported (hw/README.md): Bochs 2.7 shows no stale EPT
+    # translation across the VM exit and entry around the pmap call, VPID
+    # on or not; the kernel's own scenario (hw/boot/mkops.py stale
+    # --skip-inval) shows the same.  An unexpected success fails the run
+    # until this line goes.
+    @unittest.expectedFailure
+    def test_ept_bochs_stale_invept(self):
+        self.check_stale("bochs-ept-hw", "0x18a")
+
+    def test_no_end_line(self):
+        with tempfile.TemporaryDirectory() as fake:
+            build = os.path.join(os.path.dirname(os.path.dirname(EPTSIM)), "hw")
+            shutil.copy(os.path.join(build, "bootsect.bin"), fake)
+            with open(os.path.join(fake, "eptsim-hw-kernel.bin"), "wb") as f:
+                f.write(b"\xeb\xfe" * 2048)  # jmp . : never prints END
+            env = dict(os.environ, EPTSIM_HW_BUILD=fake)
+            r = run(os.path.join(HAND, "munlock-unwired.trace"), "--emulator=qemu",
+                    "--mode=legacy", "--timeout=2", env=env)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("munlock-unwired.trace: the kernel's run has no END line (hang, crash "
+                      "or timeout)\n--- last lines of the emulator's output ---", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
