@@ -5,7 +5,7 @@
 #   make demo          build, then replay the default trace with full checks
 #   make test          unit tests: normal build, Asan build, then coverage
 #   make coverage      Coverage build, tests, gcovr report (>= 90% lines of pmap/)
-#   make bench         Release build, then the pmap and replay benchmarks
+#   make bench         Release build, then the pmap, replay and hardware-path benchmarks
 #   make hw            the bare-metal kernel and its boot images ($(BUILD)/hw, hw/README.md)
 #   make hw-kvm        boot them under QEMU/KVM on an Intel VT-x host
 #   make format        clang-format all C sources in place
@@ -76,6 +76,7 @@ bench: deps
 	cmake --build $(REL_BUILD) -j$(JOBS)
 	$(REL_BUILD)/bench/pmap-bench
 	/usr/bin/python3 bench/replay_bench.py --eptsim $(REL_BUILD)/tools/eptsim --repeat 3
+	/usr/bin/python3 bench/hw_bench.py --eptsim $(REL_BUILD)/tools/eptsim
 
 hw: build
 	@ls -1 $(BUILD)/hw/*.img $(BUILD)/hw/eptsim-hw-kernel
