@@ -176,22 +176,21 @@ hw_predict(const void *list, size_t len, int *status)
 
 	if (f == NULL)
 		return NULL;
-	*status = hwh_run(list, len, f);
+	*status = hwh_run(list, len, f, 0);
 	fclose(f);
 	return text;
 }
 
 /* The last @n lines of @text on stderr. */
 static void
-hw_tail(const char *text, int n)
+hw_tail(const char *what, const char *text, int n)
 {
 	const char *p = text + strlen(text);
 
 	while (p > text && n >= 0)
 		if (*--p == '\n')
 			n--;
-	fprintf(stderr, "--- last lines of the emulator's output ---\n%s\n---\n",
-	        p == text ? p : p + 1);
+	fprintf(stderr, "--- last lines of %s ---\n%s\n---\n", what, p == text ? p : p + 1);
 }
 
 static void
@@ -245,13 +244,13 @@ hw_against_kernel(const struct hw_opts *o, const struct hwc_result *res, const v
 		        "eptsim: %s: the kernel's run has no END line (hang, crash or "
 		        "timeout)\n",
 		        o->x.trace);
-		hw_tail(text, 20);
+		hw_tail("the emulator's output", text, 20);
 		snprintf(err, sizeof(err), "no END");
 	} else if (strcmp(got.end, want->end) != 0 && strncmp(got.end, "END ", 4) == 0 &&
 	           strcmp(strrchr(got.end, ' '), " 0") != 0) {
 		fprintf(stderr, "eptsim: %s: the kernel's runner failed: '%s' (predicted '%s')\n",
 		        o->x.trace, got.end, want->end);
-		hw_tail(text, 20);
+		hw_tail("the emulator's output", text, 20);
 		snprintf(err, sizeof(err), "runner status");
 	} else {
 		div = hwx_compare(&o->x, &got, want);
@@ -293,7 +292,7 @@ cmd_hw_run(int argc, char **argv)
 		fprintf(stderr, "eptsim: %s: the host runner failed (status %d)\n", o.x.trace,
 		        status);
 		if (predicted != NULL)
-			hw_tail(predicted, 5);
+			hw_tail("the host runner's records", predicted, 5);
 		free(predicted);
 		goto out;
 	}

@@ -16,13 +16,18 @@
 
 #define HWH_RAM_PAGES 65536ul /* the host machine's RAM (256 MiB, reserved not committed) */
 
+/* hwh_run() flags */
+#define HWH_HONOUR_SKIP_INVAL 0x1 /* the host's CPU too ignores invalidations (negative tests) */
+
 /*
  * Run the op list @list (@len bytes) through the runner against a fresh
- * simulated machine; each record goes to @out as one line.  Returns the
- * END status (enum hwr_status), or -1 when the machine could not be
- * made.
+ * simulated machine; each record goes to @out as one line.  The host
+ * predicts a correct machine: it ignores the list's HWOPS_F_SKIP_INVAL
+ * unless @flags has HWH_HONOUR_SKIP_INVAL, which shows what the TLB
+ * model makes of a missing invalidation.  Returns the END status (enum
+ * hwr_status), or -1 when the machine could not be made.
  */
-int hwh_run(const void *list, size_t len, FILE *out);
+int hwh_run(const void *list, size_t len, FILE *out, uint32_t flags);
 
 /* An op list being built: the header, then the ops (END appended by hwh_list_finish). */
 struct hwh_list {

@@ -205,8 +205,9 @@ hwr_frame_alloc(uint64_t *hpa)
 }
 
 int
-hwh_run(const void *list, size_t len, FILE *out)
+hwh_run(const void *list, size_t len, FILE *out, uint32_t flags)
 {
+	const struct hwops_header *h = list;
 	struct sim *s = calloc(1, sizeof(*s));
 	int status;
 
@@ -218,6 +219,8 @@ hwh_run(const void *list, size_t len, FILE *out)
 		return -1;
 	}
 	sim_tlb_init(s);
+	if ((flags & HWH_HONOUR_SKIP_INVAL) && len >= sizeof(*h) && (h->flags & HWOPS_F_SKIP_INVAL))
+		s->cfg.inject |= SIM_INJECT_SKIP_INVAL;
 	hwh_sim = s;
 	hwh_out = out;
 	status = hwr_run(list, len);

@@ -75,8 +75,9 @@ hwr_op_ok(const struct hwr_state *st, const struct hwops_op *op)
 {
 	switch (op->kind) {
 	case HWOPS_MAP:
-		return hwr_range_ok(st, op->va, op->arg) && op->prot != 0 &&
-		       op->prot <= VM_PROT_ALL && hwr_memattr_ok(op->memattr);
+		/* prot 0: a PROT_NONE region (mprotect ---, then madvise). */
+		return hwr_range_ok(st, op->va, op->arg) && op->prot <= VM_PROT_ALL &&
+		       hwr_memattr_ok(op->memattr);
 	case HWOPS_PROTECT:
 		return hwr_range_ok(st, op->va, op->arg) && op->prot <= VM_PROT_ALL;
 	case HWOPS_UNMAP:

@@ -190,7 +190,8 @@ static const struct hwh_case cases[] = {
 };
 
 static char *
-run_list(enum hwops_mode mode, uint32_t flags, const struct hwops_op *ops, size_t nops, int *status)
+run_list(enum hwops_mode mode, uint32_t flags, uint32_t hflags, const struct hwops_op *ops,
+         size_t nops, int *status)
 {
 	struct hwh_list l;
 	char *out = NULL;
@@ -205,7 +206,7 @@ run_list(enum hwops_mode mode, uint32_t flags, const struct hwops_op *ops, size_
 	assert_non_null(list);
 	f = open_memstream(&out, &len);
 	assert_non_null(f);
-	*status = hwh_run(list, len, f);
+	*status = hwh_run(list, len, f, hflags);
 	fclose(f);
 	hwh_list_free(&l);
 	return out;
@@ -224,12 +225,86 @@ test_cases(void **state)
 
 		for (n = 0; n < MAXOPS && c->ops[n].kind != 0; n++)
 			;
-		out = run_list(c->mode, 0, c->ops, n, &status);
+		out = run_list(c->mode, 0, 0, c->ops, n, &status);
 		if (strcmp(out, c->want) != 0)
 			fail_msg("%s:\n--- got\n%s--- want\n%s", c->name, out, c->want);
 		assert_int_equal(status, HWR_OK);
 		free(out);
 	}
+}
+
+/*
+ * The TLB model is what makes a missing invalidation visible.  A write
+ * caches the page writable and dirty; PROTECT to read-only takes W away.
+ * A correct machine faults on the next write (legacy P|W|U: 0x7; EPT
+ * write to a readable page: 0x18a) and the region refuses it.  When the
+ * host honours the skip flag (as the kernel does), the CPU keeps its
+ * entry: the write completes through it, without a walk, so the leaf's
+ * D (cleared by the downgrade) stays clear, and the read sees the value.
+ * Without HWH_HONOUR_SKIP_INVAL the host ignores the flag.
+ */
+static void
+test_stale_tlb(void **state)
+{
+	static const struct hwops_op ops[] = { MAP(VA, 1, VM_PROT_READ | VM_PROT_WRITE),
+		                               WR(VA, 1, 1), PROT(VA, 1, VM_PROT_READ),
+		                               WR(VA, 1, 2), RD(VA, 1) };
+	static const struct {
+		enum hwops_mode mode;
+		const char *code1, *segv, *map, *w, *r; /* ad strings: MAP, written, read-only */
+	} modes[] = {
+		{ HWOPS_MODE_LEGACY, "0x6", "0x7", "A-A-....", "A-A-A-AD", "A-A-A-A-" },
+		{ HWOPS_MODE_EPT_AD, "0x182", "0x18a", "A-A-....", "A-A-A-AD", "A-A-A-A-" },
+		{ HWOPS_MODE_EPT_EMUL, "0x182", "0x18a", "ADAD....", "ADADADAD", "ADADADA-" },
+	};
+	char want_ok[1024], want_stale[1024], head[512], *out;
+	size_t i;
+	int status;
+
+	(void)state;
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		snprintf(head, sizeof(head),
+		         "R 0 MAP line=0 fault=0 out=ok code=0x0 addr=0x400000 val=0x0 ad=%s\n"
+		         "R 1 ACCESS line=0 fault=1 out=ok code=%s addr=0x400000 val=0x1 ad=%s\n"
+		         "R 2 PROTECT line=0 fault=0 out=ok code=0x0 addr=0x400000 val=0x0 ad=%s\n",
+		         modes[i].map, modes[i].code1, modes[i].w, modes[i].r);
+		snprintf(
+		    want_ok, sizeof(want_ok),
+		    "%sR 3 ACCESS line=0 fault=1 out=segv code=%s addr=0x400000 val=0x0 ad=%s\n"
+		    "R 4 ACCESS line=0 fault=0 out=ok code=0x0 addr=0x400000 val=0x1 ad=%s\n"
+		    "END 5 0\n",
+		    head, modes[i].segv, modes[i].r, modes[i].r);
+		snprintf(want_stale, sizeof(want_stale),
+		         "%sR 3 ACCESS line=0 fault=0 out=ok code=0x0 addr=0x400000 val=0x2 ad=%s\n"
+		         "R 4 ACCESS line=0 fault=0 out=ok code=0x0 addr=0x400000 val=0x2 ad=%s\n"
+		         "END 5 0\n",
+		         head, modes[i].r, modes[i].r);
+		out = run_list(modes[i].mode, HWOPS_F_SKIP_INVAL, 0, ops, 5, &status);
+		assert_string_equal(out, want_ok);
+		free(out);
+		out = run_list(modes[i].mode, HWOPS_F_SKIP_INVAL, HWH_HONOUR_SKIP_INVAL, ops, 5,
+		               &status);
+		assert_string_equal(out, want_stale);
+		free(out);
+	}
+}
+
+/* A PROT_NONE region (mprotect ---, then madvise re-maps it): every access is SIGSEGV. */
+static void
+test_prot_none_region(void **state)
+{
+	static const struct hwops_op ops[] = { MAP(VA, 1, VM_PROT_NONE), RD(VA, 1) };
+	char *out;
+	int status;
+
+	(void)state;
+	out = run_list(HWOPS_MODE_LEGACY, 0, 0, ops, 2, &status);
+	assert_string_equal(
+	    out, "R 0 MAP line=0 fault=0 out=ok code=0x0 addr=0x400000 val=0x0 ad=A-A-....\n"
+	         "R 1 ACCESS line=0 fault=1 out=segv code=0x4 addr=0x400000 val=0x0 "
+	         "ad=A-A-....\n"
+	         "END 2 0\n");
+	free(out);
 }
 
 /* The runner's own refusals end the list with their status. */
@@ -244,17 +319,17 @@ test_refusals(void **state)
 	int status;
 
 	(void)state;
-	out = run_list(HWOPS_MODE_LEGACY, 0, reserved, 1, &status);
+	out = run_list(HWOPS_MODE_LEGACY, 0, 0, reserved, 1, &status);
 	assert_string_equal(out, "END 0 2\n");
 	assert_int_equal(status, HWR_E_OP);
 	free(out);
-	out = run_list(HWOPS_MODE_LEGACY, 0, unaligned, 1, &status);
+	out = run_list(HWOPS_MODE_LEGACY, 0, 0, unaligned, 1, &status);
 	assert_string_equal(out, "END 0 2\n");
 	free(out);
-	out = run_list(HWOPS_MODE_EPT_AD, 0, beyond, 1, &status);
+	out = run_list(HWOPS_MODE_EPT_AD, 0, 0, beyond, 1, &status);
 	assert_string_equal(out, "END 0 2\n");
 	free(out);
-	out = run_list(HWOPS_MODE_COUNT, 0, beyond, 0, &status);
+	out = run_list(HWOPS_MODE_COUNT, 0, 0, beyond, 0, &status);
 	assert_string_equal(out, "END 0 1\n");
 	assert_int_equal(status, HWR_E_HEADER);
 	free(out);
@@ -280,8 +355,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),
-		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_cases),     cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_stale_tlb), cmocka_unit_test(test_prot_none_region),
 		cmocka_unit_test(test_hex),
 	};
 
