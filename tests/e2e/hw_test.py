@@ -11,6 +11,8 @@ prediction, and the bare-metal kernel under Bochs and QEMU (hw/).
                 hardware A/D (haswell) and emulated A/D (sandybridge),
                 and in legacy mode on Bochs and QEMU: every record the
                 kernel prints must equal the host's prediction.
+  OtherTest     a synthetic trace (`eptsim gen --shape=copy`) on Bochs
+                EPT and QEMU legacy, a real recording (gzip) on QEMU.
   NegativeTest  the kernel's pmap with invalidations skipped after a
                 downgrade (op-list flag bit 0): the emulated CPU uses the
                 stale translation and hw-run reports it (message pinned);
@@ -216,6 +218,34 @@ class CorpusTest(unittest.TestCase):
 
     def test_qemu_legacy(self):
         self.check("qemu-legacy")
+
+
+class OtherTest(unittest.TestCase):
+    def setUp(self):
+        why = emulators_missing()
+        if why:
+            print(f"hw_test: SKIPPED: {why}")
+            self.skipTest(why)
+
+    def agree(self, trace, config):
+        r = run(trace, "--json", *CONFIGS[config])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        got = json.loads(r.stdout.splitlines()[-1])
+        self.assertEqual((got["divergences"], got["error"]), (0, ""))
+        self.assertGreater(got["records"], got["events"] // 2)
+
+    def test_synthetic(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            t = os.path.join(tmp, "gen.trace")
+            subprocess.run([EPTSIM, "gen", "--seed=7", "--events=200", "--shape=copy", "-o", t],
+                           check=True, capture_output=True)
+            for config in ("bochs-ept-hw", "qemu-legacy"):
+                with self.subTest(config=config):
+                    self.agree(t, config)
+
+    def test_real_recording(self):
+        self.agree(os.path.join(ROOT, "traces", "corpus", "real", "gzip.trace.zst"),
+                   "qemu-legacy")
 
 
 class NegativeTest(unittest.TestCase):
