@@ -190,10 +190,16 @@ hwk_vmx_vmcs(struct pmap *pm, uint64_t cr3)
 		hwk_printf("hwk: no execute-only EPT (IA32_VMX_EPT_VPID_CAP=0x%lx)\n", cap);
 		return -1;
 	}
-	hwk_printf("hwk: vmx on, IA32_VMX_EPT_VPID_CAP=0x%lx eptp=0x%lx\n", cap, pm->pm_hw_root);
 	if (vmx_insn("vmclear", hwk_vmcs_pa, 1) != 0 || vmx_insn("vmptrld", hwk_vmcs_pa, 2) != 0)
 		return -1;
 	vmcs_controls();
+	if ((vmread(VMCS_PROC2_CTL) & (PROC2_EPT | PROC2_VPID)) != (PROC2_EPT | PROC2_VPID)) {
+		hwk_printf("hwk: no EPT or no VPID (secondary controls 0x%lx allowed)\n",
+		           rdmsr(MSR_VMX_PROC2) >> 32);
+		return -1;
+	}
+	hwk_printf("hwk: vmx on, IA32_VMX_EPT_VPID_CAP=0x%lx eptp=0x%lx proc2=0x%lx vpid=%lu\n",
+	           cap, pm->pm_hw_root, vmread(VMCS_PROC2_CTL), vmread(VMCS_VPID));
 	vmcs_host();
 	vmcs_guest(cr3);
 	vmwrite(VMCS_EPTP, pm->pm_hw_root);
