@@ -10,8 +10,8 @@
 # protect read-only, write again, fetch from a non-executable and an
 # executable page, unmap, access again) or stale (a read-only downgrade
 # followed by a write: with --skip-inval the CPU still holds the writable
-# translation and the write goes through).  trap is no op list: its magic
-# HWKTRAP makes the kernel run UD2, to test the exception path.
+# translation and the write goes through).  trap and misconfig are no op
+# lists: their magics make the kernel run a self-test (hw/kernel/hwk_selftest.c).
 import argparse
 import struct
 import sys
@@ -59,14 +59,15 @@ def stale():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("scenario", choices=["basic", "stale", "trap"])
+    ap.add_argument("scenario", choices=["basic", "stale", "trap", "misconfig"])
     ap.add_argument("mode", choices=sorted(MODES))
     ap.add_argument("--skip-inval", action="store_true")
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args()
-    if a.scenario == "trap":
+    if a.scenario in ("trap", "misconfig"):
+        magic = b"HWKTRAP\0" if a.scenario == "trap" else b"HWKMISCF"
         with open(a.output, "wb") as f:
-            f.write(b"HWKTRAP\0".ljust(32, b"\0"))
+            f.write(magic.ljust(32, b"\0"))
         return 0
     ops = basic() if a.scenario == "basic" else stale()
     if a.mode != "legacy":

@@ -83,6 +83,9 @@ hwk_v2p(const void *va)
 	return v - HWK_DIRECT_MAP;
 }
 
+/* hwk_selftest.c: run the self-test whose magic @ops has; false when none. */
+bool hwk_selftest(const void *ops, uint64_t bytes);
+
 /* hwk_plat.c: the pmap seam. */
 struct hwk_inval_stats {
 	uint64_t invlpg, invltlb, invept;

@@ -31,6 +31,8 @@
 #define INT3          0xcc
 #define VEC_BP        3
 #define INTR_INFO_VEC 0xff
+#define EPT_PS        0x80ul
+#define EPT_FRAME     0x000ffffffffff000ul
 
 static const uint8_t hwk_guest_code[] = {
 	[0x00] = 0x48, 0x8b, 0x07, 0x0f, 0x01, 0xc1, /* read */
@@ -104,6 +106,45 @@ hwk_vmx_teardown(struct pmap *pm)
 	hwk_launched = false;
 }
 
+/*
+ * The EPT entry at @level (3: PML4E .. 0: PTE) on @gpa's walk, or NULL
+ * past a non-present entry or a leaf.
+ */
+uint64_t *
+hwk_ept_entry(struct pmap *pm, uint64_t gpa, int level)
+{
+	uint64_t table = pm->pm_root_hpa, *e = NULL;
+	int l;
+
+	for (l = PMAP_NLEVELS - 1; l >= level; l--) {
+		if (e != NULL && ((*e & 0x7) == 0 || (*e & EPT_PS) != 0))
+			return NULL;
+		if (e != NULL)
+			table = *e & EPT_FRAME;
+		e = (uint64_t *)hwk_p2v(table) +
+		    (gpa >> (PMAP_PAGE_SHIFT + 9 * l) & (PMAP_NPTE - 1));
+	}
+	return e;
+}
+
+/* Print the entries of @gpa's walk: what an EPT misconfiguration (exit 49) found. */
+void
+hwk_ept_print_walk(struct pmap *pm, uint64_t gpa)
+{
+	char buf[160];
+	int n, l;
+
+	n = hwk_snprintf(buf, sizeof(buf), "hwk: EPT misconfiguration gpa=0x%lx", gpa);
+	for (l = PMAP_NLEVELS - 1; l >= 0 && n < (int)sizeof(buf); l--) {
+		uint64_t *e = hwk_ept_entry(pm, gpa, l);
+
+		if (e == NULL)
+			break;
+		n += hwk_snprintf(buf + n, sizeof(buf) - n, " L%d=0x%lx", l + 1, *e);
+	}
+	hwk_printf("%s\n", buf);
+}
+
 static uint8_t *
 guest_byte(struct pmap *pm, uint64_t gpa)
 {
@@ -163,7 +204,7 @@ hwk_vmx_access(struct pmap *pm, uint64_t va, int access, uint64_t wval, uint64_t
 		*target = saved;
 	guest_exit(va, access, f);
 	if (f->faulted == HWR_FAULT_MISCONFIG)
-		hwk_printf("hwk: EPT misconfiguration at gpa 0x%lx\n", f->addr);
+		hwk_ept_print_walk(pm, f->addr);
 	if (f->faulted == HWR_FAULT_NONE && access == HWOPS_ACC_READ)
 		*rval = g.rax;
 	if (f->faulted == HWR_FAULT_NONE && access == HWOPS_ACC_FETCH)

@@ -8,9 +8,7 @@
 #include "hw/runner/hwr.h"
 #include "pmap/pmap_var.h"
 
-#define MSR_PAT        0x277
-/* An op list with this magic runs UD2: hw.trap.* test the FATAL path. */
-#define HWK_TRAP_MAGIC "HWKTRAP"
+#define MSR_PAT 0x277
 
 extern uint64_t boot_pml4[512];
 
@@ -76,9 +74,7 @@ kmain(uint32_t magic, uint32_t info_pa)
 	pmap_smoke();
 	if (ops == NULL)
 		hwk_printf("END 0 0\n");
-	else if (ops_bytes >= 8 && hwk_memcmp(ops, HWK_TRAP_MAGIC, 8) == 0)
-		__asm__ volatile("ud2"); /* the exception path's own test */
-	else
+	else if (!hwk_selftest(ops, ops_bytes))
 		(void)hwr_run(ops, ops_bytes);
 	hwk_printf("hwk: invlpg=%lu invltlb=%lu invept=%lu\n", hwk_inval_stats.invlpg,
 	           hwk_inval_stats.invltlb, hwk_inval_stats.invept);

@@ -32,6 +32,11 @@ int hwk_vmx_access(struct pmap *pm, uint64_t va, int access, uint64_t wval, uint
 int hwk_vmx_vmcs(struct pmap *pm, uint64_t cr3);
 void hwk_vmx_vmcs_clear(void);
 
+/* hwk_guest.c: the EPT entry at @level (3: PML4E .. 0: PTE) of @gpa's walk, or NULL. */
+uint64_t *hwk_ept_entry(struct pmap *pm, uint64_t gpa, int level);
+/* One "hwk: EPT misconfiguration gpa=... L4=... L1=..." line. */
+void hwk_ept_print_walk(struct pmap *pm, uint64_t gpa);
+
 /* The guest's registers across hwk_vmx_run() (hwk_vmx_entry.S). */
 struct hwk_guest_regs {
 	uint64_t rax, rdi, rsi;
