@@ -41,7 +41,7 @@ usage(FILE *f)
 	           "       eptsim dump TRACE --at N --vmspace V [--mode=pair|convert|ept]\n"
 	           "                   [--ad=hw|emulated] [--seed=N] [--ram=PAGES]\n"
 	           "       eptsim hw-run TRACE --emulator=bochs|qemu|none [--mode=legacy|ept]\n"
-	           "                     [--ad=hw|emulated] [--cpu=haswell|sandybridge] (see hw/)\n");
+	           "                     [--ad=hw|emulated] [--cpu=haswell|sandybridge] ...\n");
 }
 
 static void
