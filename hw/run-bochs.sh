@@ -6,6 +6,8 @@
 #
 #   run-bochs.sh IMAGE [--cpu=haswell|sandybridge] [--timeout=SECONDS]
 #
+# IMAGE is a boot disk (hw/boot/mkimage) or, named *.iso, a GRUB boot CD
+# (hw/boot/mkiso).
 # haswell is corei7_haswell_4770 (EPT with A/D flags), sandybridge is
 # corei7_sandy_bridge_2600k (EPT without A/D: emulated A/D).  The run is
 # bounded by `timeout -s KILL` (Bochs ignores SIGTERM) and logs nothing.
@@ -44,18 +46,29 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # A private copy: Bochs opens the disk read-write, and runs of one image
 # may overlap (ctest -j).
+case $image in
+*.iso) iso=1 ;;
+*) iso=0 ;;
+esac
 cp "$image" "$tmp/disk.img"
 image=$tmp/disk.img
-size=$(stat -c %s "$image")
-cylinders=$((size / (16 * 63 * 512)))
+if [ "$iso" -eq 1 ]; then
+	drive="ata0-master: type=cdrom, path=\"$image\", status=inserted"
+	bootdev=cdrom
+else
+	size=$(stat -c %s "$image")
+	cylinders=$((size / (16 * 63 * 512)))
+	drive="ata0-master: type=disk, path=\"$image\", mode=flat, cylinders=$cylinders, heads=16, spt=63"
+	bootdev=disk
+fi
 cat >"$tmp/bochsrc" <<CFG
 megs: 64
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 cpu: model=$model, count=1, ips=50000000, reset_on_triple_fault=0
 ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14
-ata0-master: type=disk, path="$(realpath "$image")", mode=flat, cylinders=$cylinders, heads=16, spt=63
-boot: disk
+$drive
+boot: $bootdev
 display_library: term
 port_e9_hack: enabled=1
 clock: sync=none, time0=1

@@ -6,6 +6,8 @@
 #
 #   run-qemu.sh IMAGE [--kvm] [--timeout=SECONDS]
 #
+# IMAGE is a boot disk (hw/boot/mkimage) or, named *.iso, a GRUB boot CD
+# (hw/boot/mkiso).
 # Without --kvm: TCG, which has no VMX, so only the legacy backend runs.
 # With --kvm: -enable-kvm -cpu host, for a VT-x host with nested VMX
 # (`make hw-kvm`); it stops with a reason when /dev/kvm or VT-x is absent.
@@ -51,13 +53,16 @@ fi
 # overlap (ctest -j).
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+case $image in
+*.iso) drive=(-drive "file=$tmp/disk.img,format=raw,if=ide,media=cdrom" -boot d) ;;
+*) drive=(-drive "file=$tmp/disk.img,format=raw,if=ide") ;;
+esac
 cp "$image" "$tmp/disk.img"
-image=$tmp/disk.img
 
 rc=0
 timeout -s KILL "$limit" "$qemu" "${accel[@]}" -machine pc -m 64 -display none -no-reboot \
 	-serial none -monitor none -chardev stdio,id=dbg -device isa-debugcon,iobase=0xe9,chardev=dbg \
-	-drive file="$image",format=raw,if=ide </dev/null || rc=$?
+	"${drive[@]}" </dev/null || rc=$?
 if [ "$rc" -eq 137 ] || [ "$rc" -eq 124 ]; then
 	echo "run-qemu.sh: timed out after ${limit}s" >&2
 	exit 124

@@ -23,7 +23,10 @@ PACKAGES=(
 	bochsbios
 	vgabios
 	qemu-system-x86 # hw/: the legacy backend under TCG, hw-kvm on VT-x hosts
-	grub-common     # hw/: grub-file checks the Multiboot2 header
+	grub-common     # hw/: grub-file, grub-mkrescue (the Multiboot2 boot CD)
+	grub-pc-bin     # hw/: GRUB's BIOS platform files for the boot CD
+	xorriso         # hw/: grub-mkrescue writes the CD with it
+	mtools          # hw/: grub-mkrescue's EFI image (mformat)
 )
 
 missing=()
