@@ -8,7 +8,8 @@
 #
 # MODE: legacy, ept-ad, ept-emul.  SCENARIO: basic (map, write, read,
 # protect read-only, write again, fetch from a non-executable and an
-# executable page, unmap, access again) or stale (a read-only downgrade
+# executable page, unmap, access again, then kernel-mode (CPL0) accesses to
+# a read-only user page) or stale (a read-only downgrade
 # followed by a write: with --skip-inval the CPU still holds the writable
 # translation and the write goes through).  trap and misconfig are no op
 # lists: their magics make the kernel run a self-test (hw/kernel/hwk_selftest.c).
@@ -22,6 +23,7 @@ R, W, X = 1, 2, 4
 WB = 6
 A = 0x400000
 B = 0x600000
+C = 0x800000
 
 
 def op(kind, va=0, arg=0, access=0, user=1, prot=0, memattr=0, line=0):
@@ -42,7 +44,10 @@ def basic():
         op(CHECK, line=10),
         op(UNMAP, A, 4, line=11),
         op(ACCESS, A, access=R, line=12),
-        op(END, line=13),
+        op(MAP, C, 1, prot=R, memattr=WB, line=13),
+        op(ACCESS, C + 0x18, access=R, user=0, line=14),
+        op(ACCESS, C + 0x18, 0x77, access=W, user=0, line=15),
+        op(END, line=16),
     ]
 
 
