@@ -209,5 +209,6 @@ hwk_vmx_vmcs(struct pmap *pm, uint64_t cr3)
 void
 hwk_vmx_vmcs_clear(void)
 {
-	(void)vmx_insn("vmclear", hwk_vmcs_pa, 1);
+	if (hwk_vmx_on)
+		(void)vmx_insn("vmclear", hwk_vmcs_pa, 1);
 }
