@@ -274,11 +274,13 @@ class NegativeTest(unittest.TestCase):
     def test_legacy_bochs_stale_tlb(self):
         self.check_stale("bochs-legacy", "0x7")
 
-    # Known gap, reported (hw/README.md): Bochs 2.7 shows no stale EPT
-    # translation across the VM exit and entry around the pmap call, VPID
-    # on or not; the kernel's own scenario (hw/boot/mkops.py stale
-    # --skip-inval) shows the same.  An unexpected success fails the run
-    # until this line goes.
+    # Known gap: Bochs cannot show it.  Its VMexitLoadHostState() flushes
+    # the whole (untagged) TLB on every VM exit, VPID or not, and the pmap
+    # call that skips INVEPT runs in root mode, after an exit; so the
+    # guest's next access always walks the current EPT.  (The kernel's own
+    # stale scenario, hw/boot/mkops.py stale --skip-inval, agrees.)  On a
+    # VT-x host with VPID the stale entry survives; an unexpected success
+    # here fails the run until this line goes.
     @unittest.expectedFailure
     def test_ept_bochs_stale_invept(self):
         self.check_stale("bochs-ept-hw", "0x18a")
