@@ -36,8 +36,11 @@
 #define VMCS_PIN_CTL        0x4000
 #define VMCS_PROC_CTL       0x4002
 #define VMCS_EXC_BITMAP     0x4004
+#define VMCS_PF_ERR_MASK    0x4006 /* then PF_ERR_MATCH, CR3_TARGET_COUNT: step 2 */
 #define VMCS_EXIT_CTL       0x400c
+#define VMCS_EXIT_MSR_ST_N  0x400e /* then EXIT_MSR_LD_N */
 #define VMCS_ENTRY_CTL      0x4012
+#define VMCS_ENTRY_MSR_LD_N 0x4014 /* then ENTRY_INTR_INFO */
 #define VMCS_PROC2_CTL      0x401e
 #define VMCS_INSN_ERROR     0x4400
 #define VMCS_EXIT_REASON    0x4402
@@ -46,6 +49,9 @@
 #define VMCS_GUEST_ES_AR    0x4814 /* ES .. TR: step 2 */
 #define VMCS_GUEST_INTR     0x4824
 #define VMCS_GUEST_ACTIVITY 0x4826
+#define VMCS_GUEST_SE_CS    0x482a
+#define VMCS_HOST_SE_CS     0x4c00
+#define VMCS_CR0_MASK       0x6000 /* then CR4_MASK, CR0_SHADOW, CR4_SHADOW: step 2 */
 /* natural-width fields */
 #define VMCS_EXIT_QUAL      0x6400
 #define VMCS_GUEST_LINEAR   0x640a
@@ -57,6 +63,7 @@
 #define VMCS_GUEST_RSP      0x681c
 #define VMCS_GUEST_RIP      0x681e
 #define VMCS_GUEST_RFLAGS   0x6820
+#define VMCS_GUEST_PEND_DBG 0x6822 /* then GUEST SYSENTER_ESP, SYSENTER_EIP */
 #define VMCS_HOST_CR0       0x6c00
 #define VMCS_HOST_CR3       0x6c02
 #define VMCS_HOST_CR4       0x6c04
@@ -65,6 +72,7 @@
 #define VMCS_HOST_TR_BASE   0x6c0a
 #define VMCS_HOST_GDTR_BASE 0x6c0c
 #define VMCS_HOST_IDTR_BASE 0x6c0e
+#define VMCS_HOST_SE_ESP    0x6c10 /* then SYSENTER_EIP */
 #define VMCS_HOST_RIP       0x6c16
 
 /* Exit reasons (SDM 3D appendix C). */

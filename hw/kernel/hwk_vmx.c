@@ -92,6 +92,31 @@ vmx_enable(void)
 	return 0;
 }
 
+/*
+ * Fields this VMCS does not use, zeroed rather than trusted to a zeroed
+ * region (SDM 3C 25.11.3: the VMCS data format is implementation-specific).
+ */
+static void
+vmcs_zero_rest(void)
+{
+	static const uint32_t fields[] = {
+		VMCS_PF_ERR_MASK,        VMCS_PF_ERR_MASK + 2,
+		VMCS_PF_ERR_MASK + 4,                             /* + CR3 targets */
+		VMCS_EXIT_MSR_ST_N,      VMCS_EXIT_MSR_ST_N + 2,  /* + exit MSR loads */
+		VMCS_ENTRY_MSR_LD_N,     VMCS_ENTRY_MSR_LD_N + 2, /* + entry intr info */
+		VMCS_CR0_MASK,           VMCS_CR0_MASK + 2,
+		VMCS_CR0_MASK + 4,       VMCS_CR0_MASK + 6,
+		VMCS_GUEST_PEND_DBG,     VMCS_GUEST_PEND_DBG + 2,
+		VMCS_GUEST_PEND_DBG + 4, VMCS_GUEST_SE_CS,
+		VMCS_HOST_SE_CS,         VMCS_HOST_SE_ESP,
+		VMCS_HOST_SE_ESP + 2,
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		vmwrite(fields[i], 0);
+}
+
 static void
 vmcs_controls(void)
 {
@@ -105,6 +130,7 @@ vmcs_controls(void)
 	vmwrite(VMCS_EXC_BITMAP, 0xffffffff); /* every guest exception exits */
 	vmwrite(VMCS_VPID, GUEST_VPID);
 	vmwrite(VMCS_LINK_PTR, ~0ul);
+	vmcs_zero_rest();
 }
 
 static void
