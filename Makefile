@@ -8,6 +8,7 @@
 #   make bench         Release build, then the pmap, replay and hardware-path benchmarks
 #   make hw            the bare-metal kernel and its boot images ($(BUILD)/hw, hw/README.md)
 #   make hw-kvm        boot them under QEMU/KVM on an Intel VT-x host
+#   make hw-corpus     eptsim hw-run of every hand-written corpus trace on Bochs and QEMU
 #   make format        clang-format all C sources in place
 #   make format-check  fail if any C source is not clang-format clean
 #   make clean         remove all build directories
@@ -35,7 +36,7 @@ FMT_FILES = $(wildcard $(shell \
 		find $(FMT_DIRS) -type f -name '*.[ch]' 2>/dev/null; \
 	fi))
 
-.PHONY: all deps build demo test coverage bench format format-check clean hw hw-kvm
+.PHONY: all deps build demo test coverage bench format format-check clean hw hw-kvm hw-corpus
 
 all: build
 
@@ -80,6 +81,9 @@ bench: deps
 
 hw: build
 	@ls -1 $(BUILD)/hw/*.img $(BUILD)/hw/eptsim-hw-kernel
+
+hw-corpus: build
+	EPTSIM=$(BUILD)/tools/eptsim EPTSIM_HW_TESTS=all /usr/bin/python3 tests/e2e/hw_test.py CorpusTest
 
 hw-kvm: hw
 	bash hw/kvm.sh $(BUILD)/hw

@@ -21,7 +21,8 @@ prediction, and the bare-metal kernel under Bochs and QEMU (hw/).
 
 With $EPTSIM_HW_TESTS=quick (the sanitizer and coverage builds, whose
 emulator runs would only repeat the release build's) each configuration
-runs the first scenario only.  The eptsim binary is $EPTSIM.  The emulator tests need bochs-bin and
+runs the first scenario only; with =all (`make hw-corpus`, about 2
+minutes on Bochs per configuration) every hand-written trace.  The eptsim binary is $EPTSIM.  The emulator tests need bochs-bin and
 qemu-system-x86_64 (scripts/deps.sh) and the kernel built next to eptsim;
 without them they print "hw_test: SKIPPED" and the reason.  Standard
 library only.
@@ -56,6 +57,9 @@ SCENARIOS = [
 
 if os.environ.get("EPTSIM_HW_TESTS") == "quick":
     SCENARIOS = SCENARIOS[:1]
+elif os.environ.get("EPTSIM_HW_TESTS") == "all":  # make hw-corpus
+    SCENARIOS = [(f[:-len(".trace")], 1) for f in sorted(os.listdir(HAND))] + [
+        ("vkernel-guest", 2), ("vkernel-guest-high-gpa", 2)]
 
 CONFIGS = {
     "bochs-ept-hw": ["--emulator=bochs", "--mode=ept", "--ad=hw", "--cpu=haswell", "--relocate"],
