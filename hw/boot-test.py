@@ -22,6 +22,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", required=True)
     ap.add_argument("--cpu")
+    ap.add_argument("--cpus")
     ap.add_argument("--timeout", default="60")
     ap.add_argument("image")
     ap.add_argument("expect", nargs="+")
@@ -30,6 +31,8 @@ def main():
     cmd = [a.run, a.image, f"--timeout={a.timeout}"]
     if a.cpu:
         cmd.append(f"--cpu={a.cpu}")
+    if a.cpus:
+        cmd.append(f"--cpus={a.cpus}")
     t0 = time.monotonic()
     p = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
     secs = time.monotonic() - t0

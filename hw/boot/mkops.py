@@ -64,13 +64,14 @@ def stale():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("scenario", choices=["basic", "stale", "trap", "misconfig"])
+    ap.add_argument("scenario", choices=["basic", "stale", "trap", "misconfig", "smp-stale"])
     ap.add_argument("mode", choices=sorted(MODES))
     ap.add_argument("--skip-inval", action="store_true")
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args()
-    if a.scenario in ("trap", "misconfig"):
-        magic = b"HWKTRAP\0" if a.scenario == "trap" else b"HWKMISCF"
+    if a.scenario in ("trap", "misconfig", "smp-stale"):
+        magic = {"trap": b"HWKTRAP\0", "misconfig": b"HWKMISCF",
+                 "smp-stale": b"HWKSTALS" if a.skip_inval else b"HWKSTALE"}[a.scenario]
         with open(a.output, "wb") as f:
             f.write(magic.ljust(32, b"\0"))
         return 0

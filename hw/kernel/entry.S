@@ -9,7 +9,8 @@
  *   hw/boot/boot.S:      EAX = HWK_BOOT_MAGIC, EBX = struct hwk_bootinfo.
  * The boot page tables map the first 1 GiB three times with 2 MiB pages:
  * identity (PML4[0], for the jump), the direct map at 0xffff800000000000
- * (PML4[256]) and the kernel at 0xffffffff80000000 (PML4[511]).
+ * (PML4[256]) and the kernel at 0xffffffff80000000 (PML4[511]); the
+ * local APIC's 2 MiB at 0xfee00000 is mapped uncached in the first two.
  */
 #include "hwk_asm.h"
 
@@ -68,6 +69,12 @@ start32_body:
 	mov	$(boot_pdpt_high - KERNEL_VMA + 3), %eax
 	mov	%eax, (boot_pml4 - KERNEL_VMA + 511 * 8)
 
+	/* The local APIC page (0xfee00000), uncached (PWT|PCD|PS|RW|P): GiB 3, PDE 503. */
+	mov	$(boot_pd3 - KERNEL_VMA + 3), %eax
+	mov	%eax, (boot_pdpt_low - KERNEL_VMA + 3 * 8)
+	mov	$(0xfee00000 | 0x9b), %eax
+	mov	%eax, (boot_pd3 - KERNEL_VMA + 503 * 8)
+
 	/* SDM 3A 10.8.5: PAE, CR3, EFER.LME (and NXE), then CR0.PG. */
 	mov	%cr4, %eax
 	or	$CR4_PAE, %eax
@@ -114,6 +121,7 @@ boot_gdt_ptr:
 	.bss
 	.balign	4096
 	.globl	boot_pml4
+	.globl	boot_pdpt_low
 boot_pml4:
 	.skip	4096
 boot_pdpt_low:
@@ -121,6 +129,8 @@ boot_pdpt_low:
 boot_pdpt_high:
 	.skip	4096
 boot_pd:
+	.skip	4096
+boot_pd3:
 	.skip	4096
 	.balign	16
 	.skip	16384

@@ -42,6 +42,7 @@ struct hwk_trapframe {
 };
 
 void hwk_cpu_init(void);
+void hwk_cpu_init_ap(void);
 void hwk_trap(struct hwk_trapframe *tf);
 /* Print "FATAL <what>" and stop the machine: it never comes back. */
 __attribute__((noreturn, format(printf, 1, 2))) void hwk_fatal(const char *fmt, ...);
@@ -91,6 +92,7 @@ struct hwk_inval_stats {
 	uint64_t invlpg, invltlb, invept;
 };
 extern bool hwk_skip_inval; /* the op list's inject flag: no invalidation reaches the CPU */
+extern bool hwk_shootdown;  /* INVEPT goes to the AP (the two-CPU self-test) */
 extern struct hwk_inval_stats hwk_inval_stats;
 
 /* Port I/O and privileged instructions. */

@@ -19,11 +19,12 @@
 #define EFER_NXE 0x00000800
 
 /* Selectors of the runtime GDT (hwk_cpu.c). */
-#define SEL_KCODE 0x08
-#define SEL_KDATA 0x10
-#define SEL_UDATA 0x1b
-#define SEL_UCODE 0x23
-#define SEL_TSS   0x28
+#define SEL_KCODE  0x08
+#define SEL_KDATA  0x10
+#define SEL_UDATA  0x1b
+#define SEL_UCODE  0x23
+#define SEL_TSS    0x28
+#define SEL_TSS_AP 0x38
 
 /* What hw/boot/boot.S leaves in EAX for the kernel. */
 #define HWK_BOOT_MAGIC 0x4b575045 /* "EPWK" */

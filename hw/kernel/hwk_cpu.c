@@ -41,7 +41,7 @@ struct hwk_dtr {
 extern const uint64_t hwk_isr_table[32];
 extern char hwk_isr128[];
 
-static uint64_t hwk_gdt[7] = {
+static uint64_t hwk_gdt[9] = {
 	0,
 	0x00209a0000000000ul, /* 0x08 kernel code, 64-bit */
 	0x0000920000000000ul, /* 0x10 kernel data */
@@ -49,24 +49,27 @@ static uint64_t hwk_gdt[7] = {
 	0x0020fa0000000000ul, /* 0x20 user code, 64-bit, DPL 3 */
 	0,                    /* 0x28 TSS, two slots */
 	0,
+	0, /* 0x38 the application processor's TSS (hwk_smp.c) */
+	0,
 };
-static struct hwk_tss hwk_tss;
+static struct hwk_tss hwk_tss, hwk_tss_ap;
 static struct hwk_gate hwk_idt[256];
 static uint8_t hwk_trap_stack[16384] __attribute__((aligned(16)));
+static uint8_t hwk_trap_stack_ap[16384] __attribute__((aligned(16)));
 
 /* SDM 3A 8.2.3: a 16-byte available 64-bit TSS descriptor. */
 static void
-gdt_set_tss(void)
+gdt_set_tss(int slot, struct hwk_tss *tss)
 {
-	uint64_t base = (uint64_t)&hwk_tss, limit = sizeof(hwk_tss) - 1;
+	uint64_t base = (uint64_t)tss, limit = sizeof(*tss) - 1;
 
-	hwk_gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ul << 40) |
-	             ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
-	hwk_gdt[6] = base >> 32;
+	hwk_gdt[slot] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ul << 40) |
+	                ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+	hwk_gdt[slot + 1] = base >> 32;
 }
 
 static void
-gdt_load(void)
+gdt_load(uint16_t tr)
 {
 	struct hwk_dtr d = { sizeof(hwk_gdt) - 1, (uint64_t)hwk_gdt };
 
@@ -80,10 +83,9 @@ gdt_load(void)
 	                 "mov %%ax, %%ds\n\t"
 	                 "mov %%ax, %%es\n\t"
 	                 "mov %%ax, %%ss\n\t"
-	                 "mov %3, %%ax\n\t"
-	                 "ltr %%ax"
+	                 "ltr %3"
 	                 :
-	                 : "m"(d), "i"(SEL_KCODE), "i"(SEL_KDATA), "i"(SEL_TSS)
+	                 : "m"(d), "i"(SEL_KCODE), "i"(SEL_KDATA), "rm"(tr)
 	                 : "rax", "memory");
 }
 
@@ -109,11 +111,24 @@ hwk_cpu_init(void)
 
 	hwk_tss.rsp[0] = (uint64_t)hwk_trap_stack + sizeof(hwk_trap_stack);
 	hwk_tss.iomap = sizeof(hwk_tss);
-	gdt_set_tss();
-	gdt_load();
+	gdt_set_tss(5, &hwk_tss);
+	hwk_tss_ap.rsp[0] = (uint64_t)hwk_trap_stack_ap + sizeof(hwk_trap_stack_ap);
+	hwk_tss_ap.iomap = sizeof(hwk_tss_ap);
+	gdt_set_tss(7, &hwk_tss_ap);
+	gdt_load(SEL_TSS);
 	for (v = 0; v < 32; v++)
 		idt_set(v, hwk_isr_table[v], v == VEC_BP ? GATE_INTR_DPL3 : GATE_INTR_DPL0);
 	idt_set(VEC_SYSCALL, (uint64_t)hwk_isr128, GATE_INTR_DPL3);
+	__asm__ volatile("lidt %0" : : "m"(d));
+}
+
+/* The application processor's share: the same GDT and IDT, its own TSS. */
+void
+hwk_cpu_init_ap(void)
+{
+	struct hwk_dtr d = { sizeof(hwk_idt) - 1, (uint64_t)hwk_idt };
+
+	gdt_load(SEL_TSS_AP);
 	__asm__ volatile("lidt %0" : : "m"(d));
 }
 
@@ -159,9 +174,13 @@ hwk_shutdown(void)
 }
 
 void
-hwk_cpu_tables(uint64_t *gdt, uint64_t *idt, uint64_t *tss)
+hwk_cpu_tables(uint64_t *gdt, uint64_t *idt, uint64_t *tss, uint16_t *tr)
 {
+	uint16_t sel;
+
+	__asm__ volatile("str %0" : "=r"(sel));
 	*gdt = (uint64_t)hwk_gdt;
 	*idt = (uint64_t)hwk_idt;
-	*tss = (uint64_t)&hwk_tss;
+	*tss = sel == SEL_TSS_AP ? (uint64_t)&hwk_tss_ap : (uint64_t)&hwk_tss;
+	*tr = sel;
 }

@@ -12,6 +12,8 @@
  *   gpa 0x1000  PML4   [0] -> PDPT
  *   gpa 0x2000  PDPT   [i] -> PD i, i < 4
  *   gpa 0x3000  PD 0..3: 2 MiB leaves, gva = gpa on [0, HWOPS_EPT_GPA_LIMIT)
+ *   gpa 0x7000  the mailbox of the two-CPU self-test (hwk_smp.c); the
+ *               loop it runs is at code offset 0x40
  *
  * An access is a VMLAUNCH/VMRESUME at the stub with RDI = gpa, RSI = the
  * value; it ends in VMCALL (exit 18), in int3 at the fetched byte (exit 0,
@@ -21,7 +23,7 @@
 #include "hwk_vmcs.h"
 #include "hwk_vmx.h"
 
-#define GUEST_PAGES   7
+#define GUEST_PAGES   8 /* code, PML4, PDPT, 4 PDs, the two-CPU test's mailbox */
 #define GUEST_PML4    0x1000ul
 #define GUEST_PDPT    0x2000ul
 #define GUEST_PD      0x3000ul
@@ -31,8 +33,13 @@
 #define INT3          0xcc
 #define VEC_BP        3
 #define INTR_INFO_VEC 0xff
+#define GUEST_LOOP    0x40
+#define PIN_NMI_EXIT  (1u << 3)
+#define INTR_TYPE_NMI 2
 #define EPT_PS        0x80ul
 #define EPT_FRAME     0x000ffffffffff000ul
+
+extern const char hwk_guest_loop[], hwk_guest_loop_end[];
 
 static const uint8_t hwk_guest_code[] = {
 	[0x00] = 0x48, 0x8b, 0x07, 0x0f, 0x01, 0xc1, /* read */
@@ -65,14 +72,13 @@ guest_tables(void)
 	}
 }
 
+/* Enter the guest's pages into @pm and fill them; 0, or -1 when memory is out. */
 int
-hwk_vmx_setup(struct pmap *pm)
+hwk_guest_map(struct pmap *pm)
 {
-	struct hwr_fault f;
-	uint64_t val;
 	int i;
 
-	_Static_assert(3 + GUEST_NPD == GUEST_PAGES, "one PD per GiB below the gpa limit");
+	_Static_assert(3 + GUEST_NPD + 1 == GUEST_PAGES, "one PD per GiB below the gpa limit");
 	for (i = 0; i < GUEST_PAGES; i++) {
 		if (!hwk_page_alloc(&hwk_guest_hpa[i]))
 			return -1;
@@ -82,7 +88,26 @@ hwk_vmx_setup(struct pmap *pm)
 			return -1;
 	}
 	hwk_memcpy(hwk_p2v(hwk_guest_hpa[0]), hwk_guest_code, sizeof(hwk_guest_code));
+	hwk_memcpy((uint8_t *)hwk_p2v(hwk_guest_hpa[0]) + GUEST_LOOP, hwk_guest_loop,
+	           (size_t)(hwk_guest_loop_end - hwk_guest_loop));
 	guest_tables();
+	return 0;
+}
+
+struct hwk_mbox *
+hwk_guest_mbox(void)
+{
+	return hwk_p2v(hwk_guest_hpa[GUEST_PAGES - 1]);
+}
+
+int
+hwk_vmx_setup(struct pmap *pm)
+{
+	struct hwr_fault f;
+	uint64_t val;
+
+	if (hwk_guest_map(pm) != 0)
+		return -1;
 	if (hwk_vmx_vmcs(pm, GUEST_PML4) != 0)
 		return -1;
 	hwk_launched = false;
@@ -210,4 +235,50 @@ hwk_vmx_access(struct pmap *pm, uint64_t va, int access, uint64_t wval, uint64_t
 	if (f->faulted == HWR_FAULT_NONE && access == HWOPS_ACC_FETCH)
 		*rval = *(uint64_t *)guest_byte(pm, va);
 	return 0;
+}
+
+/* The two-CPU self-test's AP: what it found, for the BSP to read. */
+struct hwk_ap_guest hwk_ap_guest;
+
+/*
+ * On the AP: a VMCS for @pm with NMI exiting, then the guest loop at
+ * GUEST_LOOP forever.  An NMI exit is a shootdown (hwk_smp_nmi_exit); an
+ * EPT violation is counted and completes the mailbox command; anything
+ * else is FATAL.
+ */
+void
+hwk_ap_guest_run(void)
+{
+	struct pmap *pm = hwk_ap_guest.pm;
+	struct hwk_guest_regs g = { 0, 0, 0 };
+	struct hwk_mbox *mb = hwk_guest_mbox();
+	uint64_t reason, info;
+	int launched = 0;
+
+	if (hwk_vmx_vmcs(pm, GUEST_PML4) != 0) {
+		hwk_ap_guest.state = -1;
+		return;
+	}
+	vmwrite(VMCS_PIN_CTL, vmread(VMCS_PIN_CTL) | PIN_NMI_EXIT);
+	vmwrite(VMCS_GUEST_RIP, GUEST_LOOP);
+	hwk_ap_guest.state = 1;
+	for (;;) {
+		if (hwk_vmx_run(&g, launched) != 0)
+			hwk_fatal("ap: vm entry failed: VM-instruction error %lu",
+			          vmread(VMCS_INSN_ERROR));
+		launched = 1;
+		reason = vmread(VMCS_EXIT_REASON) & 0xffff;
+		info = vmread(VMCS_EXIT_INTR_INFO);
+		if (reason == EXIT_EXCEPTION && (info >> 8 & 7) == INTR_TYPE_NMI) {
+			hwk_smp_nmi_exit(pm->pm_hw_root);
+			continue;
+		}
+		if (reason != EXIT_EPT_VIOL)
+			hwk_fatal("ap: vm exit reason=%lu qual=0x%lx rip=0x%lx", reason,
+			          vmread(VMCS_EXIT_QUAL), vmread(VMCS_GUEST_RIP));
+		hwk_ap_guest.faults++;
+		hwk_ap_guest.qual = vmread(VMCS_EXIT_QUAL);
+		mb->done = mb->cmd;
+		vmwrite(VMCS_GUEST_RIP, GUEST_LOOP);
+	}
 }

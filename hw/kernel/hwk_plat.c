@@ -11,6 +11,8 @@
 
 /* Set from the op list's flags: the CPUs never hear of a change. */
 bool hwk_skip_inval;
+/* The two-CPU self-test: INVEPT is the AP's, through a shootdown. */
+bool hwk_shootdown;
 struct hwk_inval_stats hwk_inval_stats;
 
 int
@@ -78,6 +80,11 @@ pmap_plat_invept(struct pmap *pm, uint64_t eptp)
 	hwk_inval_stats.invept++;
 	if (hwk_skip_inval)
 		return;
+	if (hwk_shootdown) {
+		if (!hwk_smp_shootdown())
+			hwk_fatal("pmap_plat_invept: the AP did not acknowledge the shootdown");
+		return;
+	}
 	hwk_vmx_invept(eptp);
 }
 

@@ -137,10 +137,11 @@ static void
 vmcs_host(void)
 {
 	uint64_t cr0, cr4, gdt, idt, tss;
+	uint16_t tr;
 	int i;
 
 	__asm__ volatile("mov %%cr0, %0; mov %%cr4, %1" : "=r"(cr0), "=r"(cr4));
-	hwk_cpu_tables(&gdt, &idt, &tss);
+	hwk_cpu_tables(&gdt, &idt, &tss, &tr);
 	vmwrite(VMCS_HOST_CR0, cr0);
 	vmwrite(VMCS_HOST_CR3, read_cr3());
 	vmwrite(VMCS_HOST_CR4, cr4);
@@ -148,7 +149,7 @@ vmcs_host(void)
 		vmwrite(VMCS_HOST_ES_SEL + 2 * i, i == 1             ? SEL_KCODE
 		                                  : i == 4 || i == 5 ? 0
 		                                                     : SEL_KDATA);
-	vmwrite(VMCS_HOST_ES_SEL + 12, SEL_TSS);
+	vmwrite(VMCS_HOST_ES_SEL + 12, tr);
 	vmwrite(VMCS_HOST_FS_BASE, 0);
 	vmwrite(VMCS_HOST_GS_BASE, 0);
 	vmwrite(VMCS_HOST_TR_BASE, tss);

@@ -37,6 +37,30 @@ uint64_t *hwk_ept_entry(struct pmap *pm, uint64_t gpa, int level);
 /* One "hwk: EPT misconfiguration gpa=... L4=... L1=..." line. */
 void hwk_ept_print_walk(struct pmap *pm, uint64_t gpa);
 
+/* hwk_guest.c: the guest's pages in @pm's reserved region. */
+int hwk_guest_map(struct pmap *pm);
+
+/* The mailbox at gpa 0x7000 (the guest loop's, hwk_vmx_entry.S). */
+struct hwk_mbox {
+	volatile uint64_t cmd, done, va, val;
+};
+struct hwk_mbox *hwk_guest_mbox(void);
+
+/* The two-CPU self-test: the AP's guest (hwk_guest.c) and the AP (hwk_smp.c). */
+struct hwk_ap_guest {
+	struct pmap *pm;
+	volatile int state; /* 0 not yet, 1 in the guest loop, -1 no VMX */
+	volatile uint64_t faults, qual;
+};
+extern struct hwk_ap_guest hwk_ap_guest;
+void hwk_ap_guest_run(void);
+bool hwk_smp_start(void);
+void hwk_smp_run(void (*w)(void));
+bool hwk_smp_shootdown(void);
+uint64_t hwk_smp_acks(void);
+void hwk_smp_nmi_exit(uint64_t eptp);
+bool hwk_spin_until(volatile uint64_t *v, uint64_t want);
+
 /* The guest's registers across hwk_vmx_run() (hwk_vmx_entry.S). */
 struct hwk_guest_regs {
 	uint64_t rax, rdi, rsi;
@@ -47,6 +71,6 @@ int hwk_vmx_run(struct hwk_guest_regs *g, int launched);
 void hwk_vmx_exit(void);
 
 /* hwk_cpu.c: the host state a VM exit restores. */
-void hwk_cpu_tables(uint64_t *gdt, uint64_t *idt, uint64_t *tss);
+void hwk_cpu_tables(uint64_t *gdt, uint64_t *idt, uint64_t *tss, uint16_t *tr);
 
 #endif /* EPTSIM_HWK_VMX_H */

@@ -60,4 +60,26 @@ hwk_vmx_exit:
 	xor	%eax, %eax
 	ret
 
+/*
+ * The guest loop of the two-CPU self-test (hwk_smp.c), copied to guest
+ * code page offset 0x40: poll the mailbox at gpa 0x7000 (cmd, done, va,
+ * value); for each new cmd, write the value at va, then done = cmd.  It
+ * never exits by itself: its translations stay in the CPU's TLB.
+ */
+	.set	MBOX, 0x7000
+	.section .rodata
+	.globl	hwk_guest_loop
+	.globl	hwk_guest_loop_end
+hwk_guest_loop:
+1:	pause
+	mov	MBOX, %rax
+	cmp	MBOX + 8, %rax
+	je	1b
+	mov	MBOX + 16, %rdi
+	mov	MBOX + 24, %rsi
+	mov	%rsi, (%rdi)
+	mov	%rax, MBOX + 8
+	jmp	1b
+hwk_guest_loop_end:
+
 	.section .note.GNU-stack, "", @progbits
