@@ -7,7 +7,8 @@
  *   outside every region, or against its prot: SIGSEGV, no retry;
  *   a present page the region allows more on: pmap_enter() the same frame
  *   with the region's prot (an upgrade, or a spurious fault);
- *   not present: a new zeroed frame, pmap_enter(), retry.
+ *   not present: the page's frame (hwr_frames.c), else a new zeroed one,
+ *   pmap_enter(), retry.
  */
 #include "hw/runner/hwr_var.h"
 
@@ -40,10 +41,13 @@ hwr_fix(struct hwr_state *st, uint64_t va, int access)
 	r = hwr_region_find(st, va);
 	if (r == 0 || (r->prot & access) != access)
 		return HWR_FIX_SEGV;
-	if (pmap_lookup(&st->pm, page, &m))
+	if (pmap_lookup(&st->pm, page, &m)) {
 		hpa = m.hpa;
-	else if (hwr_frame_alloc(&hpa) != 0)
-		return -HWR_E_NOMEM;
+	} else if ((hpa = hwr_frame_find(st, page)) == 0) {
+		if (hwr_frame_alloc(&hpa) != 0)
+			return -HWR_E_NOMEM;
+		hwr_frame_remember(st, page, hpa);
+	}
 	if (pmap_enter(&st->pm, page, hpa, r->prot, hwr_enter_flags(r, access),
 	               (enum pmap_memattr)(r->memattr & HWOPS_MA_MASK), PMAP_LEVEL_4K) != PMAP_OK)
 		return -HWR_E_PMAP;

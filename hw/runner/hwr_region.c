@@ -52,6 +52,7 @@ hwr_region_unmap(struct hwr_state *st, uint64_t sva, uint64_t eva)
 
 	if (error != HWR_OK)
 		return error;
+	hwr_frame_forget(st, sva, eva);
 	while (i < st->nreg) {
 		if (st->reg[i].start >= sva && st->reg[i].end <= eva)
 			st->reg[i] = st->reg[--st->nreg];

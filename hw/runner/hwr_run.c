@@ -211,6 +211,7 @@ hwr_run(const void *list, uint64_t len)
 
 	st->h = list;
 	st->nreg = 0;
+	hwr_frame_reset(st);
 	if (!hwr_header_ok(st->h, len)) {
 		hwr_emit_end(0, HWR_E_HEADER);
 		return HWR_E_HEADER;

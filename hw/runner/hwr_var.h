@@ -13,6 +13,7 @@
 #include "pmap/pmap_plat.h"
 
 #define HWR_RECORD_MAX 192
+#define HWR_FRAMES     8192 /* slots of the page -> frame table (a power of two) */
 
 /* A MAP region: what the tiny VM allows at [start, end). */
 struct hwr_region {
@@ -45,7 +46,18 @@ struct hwr_state {
 	uint64_t limit; /* addresses of the mode lie below */
 	struct hwr_region reg[HWR_MAX_REGIONS];
 	unsigned nreg;
+	struct hwr_frame_slot {
+		uint64_t page; /* 0: empty */
+		uint64_t hpa;
+	} frames[HWR_FRAMES];
+	unsigned nframes;
 };
+
+/* hwr_frames.c */
+uint64_t hwr_frame_find(struct hwr_state *st, uint64_t page);
+void hwr_frame_remember(struct hwr_state *st, uint64_t page, uint64_t hpa);
+void hwr_frame_forget(struct hwr_state *st, uint64_t sva, uint64_t eva);
+void hwr_frame_reset(struct hwr_state *st);
 
 /* hwr_region.c */
 struct hwr_region *hwr_region_find(struct hwr_state *st, uint64_t va);

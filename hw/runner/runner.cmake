@@ -5,6 +5,7 @@
 # build links the runner only where it includes this file.
 set(EPTSIM_HWR_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/hwr_fault.c
+  ${CMAKE_CURRENT_LIST_DIR}/hwr_frames.c
   ${CMAKE_CURRENT_LIST_DIR}/hwr_record.c
   ${CMAKE_CURRENT_LIST_DIR}/hwr_region.c
   ${CMAKE_CURRENT_LIST_DIR}/hwr_run.c)

@@ -22,6 +22,7 @@
 
 #include "hw/host/hwh.h"
 #include "hw/runner/hwr.h"
+#include "hw/runner/hwr_var.h"
 #include "pmap/pmap.h"
 
 #define VA     0x400000ul
@@ -307,6 +308,115 @@ test_prot_none_region(void **state)
 	free(out);
 }
 
+/*
+ * A page keeps its frame while its region maps it: mprotect --- removes
+ * the mapping (pmap_protect without read or execute), mprotect rw- adds
+ * nothing to the pmap, and the read faults not-present (U: 0x4); the
+ * runner enters the same frame again, clean (the new leaf is accessed,
+ * not modified), so the value written before is read back.  munmap and
+ * a new mmap give a new, zeroed page.
+ */
+static void
+test_frame_kept(void **state)
+{
+	static const struct hwops_op ops[] = {
+		MAP(VA, 1, VM_PROT_READ | VM_PROT_WRITE),
+		WR(VA, 1, 0x55),
+		PROT(VA, 1, VM_PROT_NONE),
+		PROT(VA, 1, VM_PROT_READ | VM_PROT_WRITE),
+		RD(VA, 1),
+		UNMAP(VA, 1),
+		MAP(VA, 1, VM_PROT_READ | VM_PROT_WRITE),
+		RD(VA, 1),
+	};
+	char *out;
+	int status;
+
+	(void)state;
+	out = run_list(HWOPS_MODE_LEGACY, 0, 0, ops, 8, &status);
+	assert_string_equal(
+	    out, "R 0 MAP line=0 fault=0 out=ok code=0x0 addr=0x400000 val=0x0 ad=A-A-....\n"
+	         "R 1 ACCESS line=0 fault=1 out=ok code=0x6 addr=0x400000 val=0x55 ad=A-A-A-AD\n"
+	         "R 2 PROTECT line=0 fault=0 out=ok code=0x0 addr=0x400000 val=0x0 ad=A-A-....\n"
+	         "R 3 PROTECT line=0 fault=0 out=ok code=0x0 addr=0x400000 val=0x0 ad=A-A-....\n"
+	         "R 4 ACCESS line=0 fault=1 out=ok code=0x4 addr=0x400000 val=0x55 ad=A-A-A-A-\n"
+	         "R 5 UNMAP line=0 fault=0 out=ok code=0x0 addr=0x400000 val=0x0 ad=A-A-....\n"
+	         "R 6 MAP line=0 fault=0 out=ok code=0x0 addr=0x400000 val=0x0 ad=A-A-....\n"
+	         "R 7 ACCESS line=0 fault=1 out=ok code=0x4 addr=0x400000 val=0x0 ad=A-A-A-A-\n"
+	         "END 8 0\n");
+	free(out);
+}
+
+/*
+ * The frame table under deletions: 900 pages written (page i holds i+1),
+ * the odd ones unmapped one by one (450 deletions among colliding
+ * slots), every mapping removed and the region made writable again: each
+ * even page's read refaults and must find its own frame.
+ */
+static void
+test_frame_table(void **state)
+{
+	enum { N = 900 };
+	static struct hwops_op ops[2 * N + 3];
+	char line[160], *out;
+	size_t n = 0, i;
+	int status;
+
+	(void)state;
+	ops[n++] = (struct hwops_op)MAP(VA, N, VM_PROT_READ | VM_PROT_WRITE);
+	for (i = 0; i < N; i++)
+		ops[n++] = (struct hwops_op)WR(VA + i * 4096, 1, i + 1);
+	for (i = 1; i < N; i += 2)
+		ops[n++] = (struct hwops_op)UNMAP(VA + i * 4096, 1);
+	ops[n++] = (struct hwops_op)PROT(VA, N, VM_PROT_NONE);
+	ops[n++] = (struct hwops_op)PROT(VA, N, VM_PROT_READ | VM_PROT_WRITE);
+	for (i = 0; i < N; i += 2)
+		ops[n++] = (struct hwops_op)RD(VA + i * 4096, 1);
+	out = run_list(HWOPS_MODE_LEGACY, 0, 0, ops, n, &status);
+	assert_int_equal(status, HWR_OK);
+	for (i = 0; i < N; i += 2) {
+		snprintf(line, sizeof(line),
+		         "ACCESS line=0 fault=1 out=ok code=0x4 addr=%#lx val=%#lx ", VA + i * 4096,
+		         i + 1);
+		if (strstr(out, line) == NULL)
+			fail_msg("page %zu: no record \"%s\"", i, line);
+	}
+	free(out);
+}
+
+/*
+ * The table itself at 73% load (collision chains): 6000 pages in, every
+ * third forgotten by range (backward-shift deletion), the rest must all
+ * be found with their frames and the forgotten ones not; then the 3/4
+ * limit: page 6145 is not remembered.
+ */
+static void
+test_frame_table_direct(void **state)
+{
+	static struct hwr_state st;
+	uint64_t i, page;
+
+	(void)state;
+	hwr_frame_reset(&st);
+	for (i = 0; i < 6000; i++)
+		hwr_frame_remember(&st, VA + i * 0x3000, 0x1000 * (i + 1));
+	assert_int_equal(st.nframes, 6000);
+	for (i = 0; i < 6000; i += 3)
+		hwr_frame_forget(&st, VA + i * 0x3000, VA + i * 0x3000 + 0x1000);
+	assert_int_equal(st.nframes, 4000);
+	for (i = 0; i < 6000; i++) {
+		page = VA + i * 0x3000;
+		if (hwr_frame_find(&st, page) != (i % 3 == 0 ? 0 : 0x1000 * (i + 1)))
+			fail_msg("page %#lx: frame %#lx", page, hwr_frame_find(&st, page));
+	}
+	for (i = 6000; st.nframes < HWR_FRAMES / 4 * 3; i++)
+		hwr_frame_remember(&st, VA + i * 0x3000, 0x1000 * (i + 1));
+	hwr_frame_remember(&st, VA + i * 0x3000, 0x1000 * (i + 1));
+	assert_int_equal(hwr_frame_find(&st, VA + i * 0x3000), 0);
+	hwr_frame_forget(&st, 0, ~0ul);
+	assert_int_equal(st.nframes, 0);
+}
+
 /* The runner's own refusals end the list with their status. */
 static void
 test_refusals(void **state)
@@ -355,8 +465,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),     cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_stale_tlb), cmocka_unit_test(test_prot_none_region),
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_stale_tlb),
+		cmocka_unit_test(test_prot_none_region),
+		cmocka_unit_test(test_frame_kept),
+		cmocka_unit_test(test_frame_table),
+		cmocka_unit_test(test_frame_table_direct),
 		cmocka_unit_test(test_hex),
 	};
 
