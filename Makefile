@@ -8,7 +8,7 @@
 #   make bench         Release build, then the pmap, replay and hardware-path benchmarks
 #   make hw            the bare-metal kernel and its boot images ($(BUILD)/hw, hw/README.md)
 #   make hw-kvm        boot them under QEMU/KVM on an Intel VT-x host
-#   make hw-corpus     eptsim hw-run of every hand-written corpus trace on Bochs and QEMU
+#   make hw-corpus     eptsim hw-run of the whole corpus (hand and real) on Bochs and QEMU
 #   make format        clang-format all C sources in place
 #   make format-check  fail if any C source is not clang-format clean
 #   make clean         remove all build directories

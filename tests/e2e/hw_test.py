@@ -7,7 +7,7 @@ prediction, and the bare-metal kernel under Bochs and QEMU (hw/).
                 guest's 4 GiB, machines that lack what the mode needs)
                 with their messages pinned; what it drops, counted;
                 relocation by 2 MiB windows; the op list written out.
-  CorpusTest    hand-written corpus scenarios on Bochs in EPT mode with
+  CorpusTest    every hand-written corpus scenario on Bochs in EPT mode with
                 hardware A/D (haswell) and emulated A/D (sandybridge),
                 and in legacy mode on Bochs and QEMU: every record the
                 kernel prints must equal the host's prediction.
@@ -21,8 +21,8 @@ prediction, and the bare-metal kernel under Bochs and QEMU (hw/).
 
 With $EPTSIM_HW_TESTS=quick (the sanitizer and coverage builds, whose
 emulator runs would only repeat the release build's) each configuration
-runs the first scenario only; with =all (`make hw-corpus`, about 2
-minutes on Bochs per configuration) every hand-written trace.  The eptsim binary is $EPTSIM.  The emulator tests need bochs-bin and
+runs one scenario; with =all (`make hw-corpus`) the real recordings
+too.  The eptsim binary is $EPTSIM.  The emulator tests need bochs-bin and
 qemu-system-x86_64 (scripts/deps.sh) and the kernel built next to eptsim;
 without them they print "hw_test: SKIPPED" and the reason.  Standard
 library only.
@@ -40,26 +40,18 @@ ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 EPTSIM = os.environ.get("EPTSIM") or os.path.join(ROOT, "build", "tools", "eptsim")
 HAND = os.path.join(ROOT, "traces", "corpus", "hand")
 
-# Scenarios run on every emulator configuration: mprotect downgrades,
-# A/D clearing and re-reference, madvise, device memory types, copies
-# across pages and into refused pages, exec, a vkernel guest vmspace (2),
-# fork.  (The other hand traces agree too; see `make hw-corpus`.)
-SCENARIOS = [
-    ("mprotect-downgrade", 1),
-    ("ad-clear-reref", 1),
-    ("madvise-dontneed", 1),
-    ("device-uc-wc", 1),
-    ("copyin-efault-boundary", 1),
-    ("exec-replace", 1),
-    ("vkernel-guest", 2),
-    ("fork-chain-cow", 1),
-]
-
+# Scenarios run on every emulator configuration: every hand-written trace
+# (vmspace 1), and the vkernel traces' guest vmspaces (2).  The
+# sanitizer and coverage builds run the first only; `make hw-corpus` adds
+# the real recordings (traces/corpus/real).
+SCENARIOS = [(os.path.join(HAND, f), 1) for f in sorted(os.listdir(HAND))] + [
+    (os.path.join(HAND, "vkernel-guest.trace"), 2),
+    (os.path.join(HAND, "vkernel-guest-high-gpa.trace"), 2)]
 if os.environ.get("EPTSIM_HW_TESTS") == "quick":
-    SCENARIOS = SCENARIOS[:1]
-elif os.environ.get("EPTSIM_HW_TESTS") == "all":  # make hw-corpus
-    SCENARIOS = [(f[:-len(".trace")], 1) for f in sorted(os.listdir(HAND))] + [
-        ("vkernel-guest", 2), ("vkernel-guest-high-gpa", 2)]
+    SCENARIOS = [(os.path.join(HAND, "mprotect-downgrade.trace"), 1)]
+elif os.environ.get("EPTSIM_HW_TESTS") == "all":
+    REAL = os.path.join(ROOT, "traces", "corpus", "real")
+    SCENARIOS += [(os.path.join(REAL, f), 1) for f in sorted(os.listdir(REAL))]
 
 CONFIGS = {
     "bochs-ept-hw": ["--emulator=bochs", "--mode=ept", "--ad=hw", "--cpu=haswell", "--relocate"],
@@ -196,9 +188,8 @@ class CorpusTest(unittest.TestCase):
             self.skipTest(why)
 
     def check(self, config):
-        for name, vm in SCENARIOS:
-            with self.subTest(scenario=name):
-                t = os.path.join(HAND, name + ".trace")
+        for t, vm in SCENARIOS:
+            with self.subTest(scenario=os.path.basename(t), vmspace=vm):
                 args = [t, f"--vmspace={vm}", "--json", *CONFIGS[config]]
                 want = run(t, f"--vmspace={vm}", "--json", "--emulator=none",
                            *CONFIGS[config][1:])
