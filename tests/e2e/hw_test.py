@@ -167,6 +167,28 @@ class CompileTest(unittest.TestCase):
             "R 5 ACCESS line=11 fault=1 out=ok code=0x181 addr=0x202000 val=0x0 ad=A-A-A-A-",
         ])
 
+    def test_fork_child_and_missing_vmspace(self):
+        # The child starts with the parent's regions (MAP at the fork's
+        # line), empty: its first read faults not-present (U: 0x4) and
+        # reads zeros, not the parent's write.
+        t = write_trace(self.tmp, "fork.trace", [
+            "vmspace_create vm=1 kind=process",
+            "mmap vm=1 va=0x600000 len=0x2000 prot=rw- share=private backing=anon",
+            "fault vm=1 tid=1 cpu=0 va=0x600000 access=w mode=user",
+            "fork vm=1 child=2",
+            "fault vm=2 tid=2 cpu=0 va=0x601008 access=r mode=user",
+        ])
+        r = run(t, "--emulator=none", "--mode=legacy", "--vmspace=2", "--records")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("  1 fork into the vmspace: the parent's regions, no pages\n", r.stderr)
+        self.assertEqual([l for l in r.stdout.splitlines() if l.startswith("R ")], [
+            "R 0 MAP line=5 fault=0 out=ok code=0x0 addr=0x600000 val=0x0 ad=A-A-....",
+            "R 1 ACCESS line=6 fault=1 out=ok code=0x4 addr=0x601008 val=0x0 ad=A-A-A-A-",
+        ])
+        r = run(t, "--emulator=none", "--mode=legacy", "--vmspace=9")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(f"eptsim: {t}: no events of vmspace 9\n", r.stderr)
+
     def test_ops_file(self):
         out = os.path.join(self.tmp, "ops.bin")
         r = run(os.path.join(HAND, "munlock-unwired.trace"), "--emulator=none",
