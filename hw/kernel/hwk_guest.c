@@ -243,8 +243,10 @@ struct hwk_ap_guest hwk_ap_guest;
 /*
  * On the AP: a VMCS for @pm with NMI exiting, then the guest loop at
  * GUEST_LOOP forever.  An NMI exit is a shootdown (hwk_smp_nmi_exit); an
- * EPT violation is counted and completes the mailbox command; anything
- * else is FATAL.
+ * EPT violation is counted and completes the mailbox command; VMCALL (the
+ * stop command) leaves VMX operation and halts (Bochs was seen to crash
+ * now and then at shutdown with a CPU still in a guest); anything else is
+ * FATAL.
  */
 void
 hwk_ap_guest_run(void)
@@ -272,6 +274,12 @@ hwk_ap_guest_run(void)
 		if (reason == EXIT_EXCEPTION && (info >> 8 & 7) == INTR_TYPE_NMI) {
 			hwk_smp_nmi_exit(pm->pm_hw_root);
 			continue;
+		}
+		if (reason == EXIT_VMCALL) { /* the BSP's stop: park before shutdown */
+			hwk_vmx_off();
+			hwk_ap_guest.stopped = 1;
+			for (;;)
+				__asm__ volatile("cli; hlt");
 		}
 		if (reason != EXIT_EPT_VIOL)
 			hwk_fatal("ap: vm exit reason=%lu qual=0x%lx rip=0x%lx", reason,

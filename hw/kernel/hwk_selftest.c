@@ -91,7 +91,9 @@ selftest_stale(bool skip)
 	           "mem=0x%lx\n",
 	           skip, hwk_inval_stats.invept, hwk_smp_acks(), hwk_ap_guest.faults,
 	           hwk_ap_guest.qual, *(uint64_t *)hwk_p2v(hpa));
-	hwk_printf("END 0 0\n");
+	hwk_guest_mbox()->va = 0; /* stop */
+	hwk_guest_mbox()->cmd++;
+	hwk_printf("END 0 %d\n", hwk_spin_until(&hwk_ap_guest.stopped, 1) ? 0 : 1);
 }
 
 bool

@@ -233,6 +233,17 @@ hwk_vmx_vmcs(struct pmap *pm, uint64_t cr3)
 	return 0;
 }
 
+/* VMCLEAR and VMXOFF (SDM 3C 24.11): this CPU leaves VMX operation. */
+void
+hwk_vmx_off(void)
+{
+	if (!hwk_vmx_on)
+		return;
+	(void)vmx_insn("vmclear", hwk_vmcs_pa, 1);
+	__asm__ volatile("vmxoff" : : : "cc", "memory");
+	hwk_vmx_on = false;
+}
+
 void
 hwk_vmx_vmcs_clear(void)
 {

@@ -31,6 +31,7 @@ int hwk_vmx_access(struct pmap *pm, uint64_t va, int access, uint64_t wval, uint
  */
 int hwk_vmx_vmcs(struct pmap *pm, uint64_t cr3);
 void hwk_vmx_vmcs_clear(void);
+void hwk_vmx_off(void);
 
 /* hwk_guest.c: the EPT entry at @level (3: PML4E .. 0: PTE) of @gpa's walk, or NULL. */
 uint64_t *hwk_ept_entry(struct pmap *pm, uint64_t gpa, int level);
@@ -51,6 +52,7 @@ struct hwk_ap_guest {
 	struct pmap *pm;
 	volatile int state; /* 0 not yet, 1 in the guest loop, -1 no VMX */
 	volatile uint64_t faults, qual;
+	volatile uint64_t stopped; /* the guest's VMCALL: out of VMX, halted */
 };
 extern struct hwk_ap_guest hwk_ap_guest;
 void hwk_ap_guest_run(void);

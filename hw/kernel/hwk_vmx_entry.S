@@ -63,8 +63,9 @@ hwk_vmx_exit:
 /*
  * The guest loop of the two-CPU self-test (hwk_smp.c), copied to guest
  * code page offset 0x40: poll the mailbox at gpa 0x7000 (cmd, done, va,
- * value); for each new cmd, write the value at va, then done = cmd.  It
- * never exits by itself: its translations stay in the CPU's TLB.
+ * value); for each new cmd, write the value at va, then done = cmd; va 0
+ * means stop: VMCALL.  Otherwise it never exits by itself, so its
+ * translations stay in the CPU's TLB.
  */
 	.set	MBOX, 0x7000
 	.section .rodata
@@ -76,10 +77,13 @@ hwk_guest_loop:
 	cmp	MBOX + 8, %rax
 	je	1b
 	mov	MBOX + 16, %rdi
+	test	%rdi, %rdi
+	jz	2f
 	mov	MBOX + 24, %rsi
 	mov	%rsi, (%rdi)
 	mov	%rax, MBOX + 8
 	jmp	1b
+2:	vmcall
 hwk_guest_loop_end:
 
 	.section .note.GNU-stack, "", @progbits
