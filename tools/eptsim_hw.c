@@ -3,13 +3,15 @@
  *
  * eptsim_hw.c - `eptsim hw-run TRACE --emulator=bochs|qemu|none
  * [--cpu=haswell|sandybridge] [--mode=legacy|ept] [--ad=hw|emulated]
- * [--vmspace=N] [--relocate] [--inject=skip-inval] [--ops=FILE] [--records]
+ * [--vmspace=N] [--relocate] [--inject=skip-inval [--predict-stale]] [--ops=FILE] [--records]
  * [--timeout=S] [--keep-going] [--json]`
  *
  * Compile one vmspace of TRACE into an op list, predict its records with
  * the runner on the host model, boot the kernel with the list in the
  * emulator, and compare the records line by line.  --emulator=none only
- * predicts.  Exit status as replay's: 0 every record agrees, 1
+ * predicts.  --predict-stale makes the host's CPU skip invalidations
+ * too, so its TLB model predicts the stale translations the kernel's
+ * CPU uses.  Exit status as replay's: 0 every record agrees, 1
  * divergences, 2 bad input or a run that failed (no END line, a nonzero
  * END status, an emulator that would not run: the output's tail shown).
  */
@@ -36,6 +38,7 @@ struct hw_opts {
 	bool records;
 	bool cpu_given;
 	bool relocate;
+	bool predict_stale; /* the host's CPU skips invalidations too */
 };
 
 static void
@@ -45,7 +48,8 @@ hw_usage(void)
 	                "[--cpu=haswell|sandybridge]\n"
 	                "       [--mode=legacy|ept] [--ad=hw|emulated] [--vmspace=N] [--relocate] "
 	                "[--inject=skip-inval]\n"
-	                "       [--ops=FILE] [--records] [--timeout=S] [--keep-going] [--json]\n");
+	                "       [--predict-stale] [--ops=FILE] [--records] [--timeout=S] "
+	                "[--keep-going] [--json]\n");
 }
 
 static int
@@ -64,6 +68,7 @@ hw_parse(int argc, char **argv, struct hw_opts *o)
 		{ "keep-going", no_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "relocate", no_argument, NULL, 'R' },
+		{ "predict-stale", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, emu = -1;
@@ -110,6 +115,9 @@ hw_parse(int argc, char **argv, struct hw_opts *o)
 			break;
 		case 'R':
 			o->relocate = true;
+			break;
+		case 'S':
+			o->predict_stale = true;
 			break;
 		default:
 			hw_usage();
@@ -168,7 +176,7 @@ hw_print_drops(const struct hwc_result *res, size_t nops)
 
 /* The host's records for @list, as text. */
 static char *
-hw_predict(const void *list, size_t len, int *status)
+hw_predict(const void *list, size_t len, uint32_t hflags, int *status)
 {
 	char *text = NULL;
 	size_t tl = 0;
@@ -176,7 +184,7 @@ hw_predict(const void *list, size_t len, int *status)
 
 	if (f == NULL)
 		return NULL;
-	*status = hwh_run(list, len, f, 0);
+	*status = hwh_run(list, len, f, hflags);
 	fclose(f);
 	return text;
 }
@@ -287,7 +295,7 @@ cmd_hw_run(int argc, char **argv)
 	hw_print_drops(&res, l.nops);
 	if (o.ops_out != NULL && hwx_save(o.ops_out, list, len) != 0)
 		goto out;
-	predicted = hw_predict(list, len, &status);
+	predicted = hw_predict(list, len, o.predict_stale ? HWH_HONOUR_SKIP_INVAL : 0, &status);
 	if (predicted == NULL || status != HWR_OK) {
 		fprintf(stderr, "eptsim: %s: the host runner failed (status %d)\n", o.x.trace,
 		        status);
