@@ -291,13 +291,14 @@ class NegativeTest(unittest.TestCase):
     def test_legacy_bochs_stale_tlb(self):
         self.check_stale("bochs-legacy", "0x7")
 
-    # Known gap: Bochs cannot show it.  Its VMexitLoadHostState() flushes
-    # the whole (untagged) TLB on every VM exit, VPID or not, and the pmap
-    # call that skips INVEPT runs in root mode, after an exit; so the
-    # guest's next access always walks the current EPT.  (The kernel's own
-    # stale scenario, hw/boot/mkops.py stale --skip-inval, agrees.)  On a
-    # VT-x host with VPID the stale entry survives; an unexpected success
-    # here fails the run until this line goes.
+    # Known gap: one Bochs CPU cannot show it.  Its VM exit flushes the
+    # whole (untagged) TLB, VPID or not, and the pmap call that skips
+    # INVEPT runs in root mode, after an exit; so the guest's next access
+    # always walks the current EPT.  The kernel's two-CPU self-test
+    # (hw.ept-smp.*, hw/README.md) shows the stale write with the guest on
+    # the other CPU; once hw-run's EPT mode runs its guest there, this
+    # passes, and the unexpected success fails the run until this
+    # decorator goes.
     @unittest.expectedFailure
     def test_ept_bochs_stale_invept(self):
         self.check_stale("bochs-ept-hw", "0x18a")
