@@ -13,7 +13,9 @@
  */
 #include "hwk_vmcs.h"
 #include "hwk_vmx.h"
+#include "pmap/pmap_var.h"
 
+#define MSR_PAT       0x277
 #define LAPIC_PA      0xfee00000ul
 #define LAPIC_SVR     (0xf0 / 4)
 #define LAPIC_ICR_LO  (0x300 / 4)
@@ -71,14 +73,12 @@ hwk_spin_until(volatile uint64_t *v, uint64_t want)
 	return false;
 }
 
-static void hwk_ap_main(void);
-
 /* The AP's C entry (its stack set by the trampoline). */
 static void
 hwk_ap_main(void)
 {
 	hwk_cpu_init_ap();
-	wrmsr(0x277, rdmsr(0x277));
+	wrmsr(MSR_PAT, X86_PAT_MSR); /* each CPU has its own PAT; pmap/ assumes this one */
 	hwk_ap.alive = 1;
 	for (;;) {
 		void (*w)(void) = hwk_ap.work;
