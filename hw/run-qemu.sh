@@ -4,7 +4,7 @@
 # run-qemu.sh - boot an eptsim hw disk image under QEMU and print what the
 # guest wrote to port 0xE9 (isa-debugcon) on stdout.
 #
-#   run-qemu.sh IMAGE [--kvm] [--timeout=SECONDS]
+#   run-qemu.sh IMAGE [--kvm] [--cpus=N] [--timeout=SECONDS]
 #
 # IMAGE is a boot disk (hw/boot/mkimage) or, named *.iso, a GRUB boot CD
 # (hw/boot/mkiso).
@@ -16,7 +16,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: run-qemu.sh IMAGE [--kvm] [--timeout=SECONDS]" >&2
+	echo "usage: run-qemu.sh IMAGE [--kvm] [--cpus=N] [--timeout=SECONDS]" >&2
 	exit 2
 }
 
@@ -25,8 +25,10 @@ image=$1
 shift
 kvm=0
 limit=60
+cpus=1
 for arg in "$@"; do
 	case $arg in
+	--cpus=[12]) cpus=${arg#--cpus=} ;;
 	--kvm) kvm=1 ;;
 	--timeout=*) limit=${arg#--timeout=} ;;
 	*) usage ;;
@@ -60,7 +62,7 @@ esac
 cp "$image" "$tmp/disk.img"
 
 rc=0
-timeout -s KILL "$limit" "$qemu" "${accel[@]}" -machine pc -m 64 -display none -no-reboot \
+timeout -s KILL "$limit" "$qemu" "${accel[@]}" -smp "$cpus" -machine pc -m 64 -display none -no-reboot \
 	-serial none -monitor none -chardev stdio,id=dbg -device isa-debugcon,iobase=0xe9,chardev=dbg \
 	"${drive[@]}" </dev/null || rc=$?
 if [ "$rc" -eq 137 ] || [ "$rc" -eq 124 ]; then
