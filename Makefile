@@ -5,8 +5,11 @@
 #   make demo          build, then replay the default trace with full checks
 #   make test          unit tests: normal build, Asan build, coverage, a short fuzz
 #   make coverage      Coverage build, tests, gcovr report (>= 90% lines of pmap/)
-#   make bench         Release build, then the pmap and replay benchmarks
+#   make bench         Release build, then the pmap, Unicorn, replay and hardware-path benchmarks
 #   make fuzz          clang ASan+UBSan libFuzzer build, each target for FUZZ_SECONDS
+#   make hw            the bare-metal kernel and its boot images ($(BUILD)/hw, hw/README.md)
+#   make hw-kvm        boot them under QEMU/KVM on an Intel VT-x host
+#   make hw-corpus     eptsim hw-run of the whole corpus (hand and real) on Bochs and QEMU
 #   make format        clang-format all C sources in place
 #   make format-check  fail if any C source is not clang-format clean
 #   make clean         remove all build directories
@@ -39,7 +42,7 @@ FMT_FILES = $(wildcard $(shell \
 		find $(FMT_DIRS) -type f -name '*.[ch]' 2>/dev/null; \
 	fi))
 
-.PHONY: all deps build demo test coverage bench fuzz format format-check clean
+.PHONY: all deps build demo test coverage bench fuzz format format-check clean hw hw-kvm hw-corpus
 
 all: build
 
@@ -82,6 +85,16 @@ bench: deps
 	$(REL_BUILD)/bench/pmap-bench
 	$(REL_BUILD)/bench/unicorn-bench
 	/usr/bin/python3 bench/replay_bench.py --eptsim $(REL_BUILD)/tools/eptsim --repeat 3
+	/usr/bin/python3 bench/hw_bench.py --eptsim $(REL_BUILD)/tools/eptsim
+
+hw: build
+	@ls -1 $(BUILD)/hw/*.img $(BUILD)/hw/eptsim-hw-kernel
+
+hw-corpus: build
+	EPTSIM=$(BUILD)/tools/eptsim EPTSIM_HW_TESTS=all /usr/bin/python3 tests/e2e/hw_test.py CorpusTest
+
+hw-kvm: hw
+	bash hw/kvm.sh $(BUILD)/hw
 
 # libFuzzer needs clang: its own build directory, ASan+UBSan (build type
 # Asan), the libraries instrumented for coverage (tests/fuzz/CMakeLists.txt).

@@ -20,6 +20,15 @@ PACKAGES=(
 	valgrind   # tools/eptsim-crosscheck (lackey), the memcheck test
 	clang              # make fuzz: libFuzzer targets (tests/fuzz/)
 	libclang-rt-14-dev # libFuzzer and the sanitizer runtimes for clang
+	bochs      # hw/: the kernel under emulated VMX/EPT (bochs-bin)
+	bochs-term
+	bochsbios
+	vgabios
+	qemu-system-x86 # hw/: the legacy backend under TCG, hw-kvm on VT-x hosts
+	grub-common     # hw/: grub-file, grub-mkrescue (the Multiboot2 boot CD)
+	grub-pc-bin     # hw/: GRUB's BIOS platform files for the boot CD
+	xorriso         # hw/: grub-mkrescue writes the CD with it
+	mtools          # hw/: grub-mkrescue's EFI image (mformat)
 )
 
 missing=()

@@ -11,6 +11,7 @@
  *   eptsim gen [--seed=N] [--events=N] [--shape=...] [-o OUT]    (eptsim_gen.c)
  *   eptsim dump TRACE --at N --vmspace V [--mode=...] [--ad=...]  (eptsim_dump.c)
  *   eptsim shrink TRACE -o MIN [replay options]                  (eptsim_shrink.c)
+ *   eptsim hw-run TRACE --emulator=bochs|qemu|none [...]          (eptsim_hw.c)
  *
  * Exit status: 0 clean, 1 divergences, 2 bad input or a replay that could
  * not go on (the message names the file, the line and the reason).
@@ -24,6 +25,7 @@
 #include "sim/trace.h"
 #include "tools/eptsim_cli.h"
 #include "verify/vfy_unicorn_oracle.h"
+#include "tools/eptsim_hw.h"
 
 /* Option spellings, in enum sim_mode / sim_ad / sim_check order. */
 const char *const cli_mode_names[3] = { "pair", "convert", "ept" };
@@ -44,7 +46,9 @@ usage(FILE *f)
 	        "       eptsim dump TRACE --at N --vmspace V [--mode=pair|convert|ept]\n"
 	        "                   [--ad=hw|emulated] [--seed=N] [--ram=PAGES]\n"
 	        "       eptsim shrink TRACE -o MIN [--mode=...] [--ad=...] [--check=...]\n"
-	        "                     [--seed=N] [--ram=PAGES] [--inject=skip-inval]\n");
+	        "                     [--seed=N] [--ram=PAGES] [--inject=skip-inval]\n"
+	        "       eptsim hw-run TRACE --emulator=bochs|qemu|none [--mode=legacy|ept]\n"
+	        "                     [--ad=hw|emulated] [--cpu=haswell|sandybridge] ...\n");
 }
 
 /* The oracle's figures: JSON fields (no closing brace), or a summary line. */
@@ -277,6 +281,8 @@ main(int argc, char **argv)
 		return cmd_dump(argc - 1, argv + 1);
 	if (strcmp(argv[1], "shrink") == 0)
 		return cmd_shrink(argc - 1, argv + 1);
+	if (strcmp(argv[1], "hw-run") == 0)
+		return cmd_hw_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;
