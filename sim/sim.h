@@ -24,8 +24,7 @@
 #include "sim/sim_phys.h"
 #include "sim/trace.h"
 
-#define SIM_MAX_CPUS    64
-#define SIM_TOUCHED_MAX 256
+#define SIM_MAX_CPUS 64
 
 enum sim_mode {
 	SIM_MODE_PAIR,    /* a regular and an EPT pmap per vmspace, both entered */
@@ -171,14 +170,15 @@ struct sim {
 	uint64_t cpus_used; /* bit n: cpu n has filled its TLB */
 	/*
 	 * Addresses the pageout daemon touched during this event (the
-	 * mappings of the pages it scanned), for the incremental check;
-	 * past SIM_TOUCHED_MAX the check is a full one.
+	 * mappings of the pages it scanned), for the incremental check.  The
+	 * array grows as needed; when host memory runs out the check is a
+	 * full one (touched_overflow).
 	 */
 	struct sim_touched {
 		struct sim_vmspace *vs;
 		uint64_t va;
-	} touched[SIM_TOUCHED_MAX];
-	unsigned ntouched;
+	} * touched;
+	size_t ntouched, touched_cap;
 	bool touched_overflow;
 	struct sim_hash threads; /* tid -> cpu + 1 */
 	struct sim_page *clock;  /* pageout hand over the resident pages (circular) */

@@ -119,7 +119,7 @@ vfy_event_range(const struct trace_event *ev, uint64_t *sva, uint64_t *eva)
 static void
 vfy_check_touched(struct sim *s)
 {
-	unsigned i;
+	size_t i;
 
 	for (i = 0; i < s->ntouched; i++) {
 		struct sim_touched *t = &s->touched[i];
@@ -132,7 +132,7 @@ vfy_check_touched(struct sim *s)
 /*
  * The pages an event may have changed: its range for map operations and
  * accesses, the whole vmspace for fork and exec, and wherever the pageout
- * daemon touched pages (everything when it touched too many).
+ * daemon touched pages (everything when host memory ran out recording them).
  */
 void
 vfy_check_event(struct sim *s, const struct trace_event *ev)
