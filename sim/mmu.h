@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "sim/sim.h"
+#include "verify/vfy_walk.h"
 
 /* The PAT every simulated CPU is programmed with: the one pmap/ assumes. */
 #define SIM_PAT_MSR 0x0007010500070406ul
@@ -40,6 +41,24 @@ const char *sim_walk_describe(const struct sim_walk *w, char *buf, size_t len);
 
 /* Walk @pm's tables for @va with no side effect. */
 void sim_mmu_walk(struct sim *s, struct pmap *pm, uint64_t va, struct sim_walk *w);
+
+/*
+ * Walks of one pmap, with no side effect, while its tables do not change
+ * (a check): each gives what sim_mmu_walk() gives, reading only the
+ * entries below the last walk's path that differ (vfy_walk.h cursors).
+ * Not to be moved once initialised.
+ */
+struct sim_walker {
+	struct pmap *pm;
+	struct vfy_mem mem;
+	struct vfy_x86_ctl ctl;
+	struct vfy_ept_caps caps;
+	struct vfy_x86_cursor x86;
+	struct vfy_ept_cursor ept;
+};
+
+void sim_walker_init(struct sim *s, struct sim_walker *wk, struct pmap *pm);
+void sim_walker_walk(struct sim_walker *wk, uint64_t va, struct sim_walk *w);
 
 /*
  * @access (one VM_PROT bit) to @va by @cpu through @pm, in user mode when

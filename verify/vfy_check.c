@@ -111,24 +111,38 @@ vfy_check_pair(struct sim *s, struct sim_vmspace *vs, struct pmap *ept, uint64_t
 }
 
 void
+vfy_walkers_init(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk)
+{
+	if (vs->has_x86)
+		sim_walker_init(s, &wk->x86, &vs->x86);
+	if (vs->has_ept)
+		sim_walker_init(s, &wk->ept, &vs->ept);
+}
+
+void
+vfy_check_walked(struct sim *s, struct sim_vmspace *vs, uint64_t va, const struct sim_walk *x,
+                 const struct sim_walk *e)
+{
+	s->stats.checks++;
+	if (vs->has_x86 && x->ok)
+		vfy_check_walk(s, vs, &vs->x86, va, x);
+	if (vs->has_ept && e->ok)
+		vfy_check_walk(s, vs, &vs->ept, va, e);
+	if (vs->has_x86 && vs->has_ept)
+		vfy_check_pair(s, vs, &vs->ept, va, x, e);
+}
+
+void
 vfy_check_va(struct sim *s, struct sim_vmspace *vs, uint64_t va)
 {
 	struct sim_walk x, e;
 
-	s->stats.checks++;
 	x.ok = e.ok = false;
-	if (vs->has_x86) {
+	if (vs->has_x86)
 		sim_mmu_walk(s, &vs->x86, va, &x);
-		if (x.ok)
-			vfy_check_walk(s, vs, &vs->x86, va, &x);
-	}
-	if (vs->has_ept) {
+	if (vs->has_ept)
 		sim_mmu_walk(s, &vs->ept, va, &e);
-		if (e.ok)
-			vfy_check_walk(s, vs, &vs->ept, va, &e);
-	}
-	if (vs->has_x86 && vs->has_ept)
-		vfy_check_pair(s, vs, &vs->ept, va, &x, &e);
+	vfy_check_walked(s, vs, va, &x, &e);
 }
 
 /* Do @n bytes at two physical addresses agree?  Not when either is not RAM. */

@@ -23,6 +23,7 @@
 struct vfy_walkctx {
 	struct sim *s;
 	struct sim_vmspace *vs;
+	struct vfy_walkers *wk;
 	struct pmap *pm;
 	uint64_t sva, eva; /* [sva, eva) */
 	bool structure;    /* check counts and pv lists too */
@@ -88,39 +89,32 @@ vfy_leaf_writer(struct vfy_walkctx *c, uint64_t va, uint64_t hpa)
 }
 
 /*
+ * Each 4 KiB page of a leaf, both formats and the VM (vfy_check_walked).
  * In pair mode an address the x86 tables map was checked, both formats,
- * when the x86 leaves were visited: do not check (and report) it twice.
+ * when the x86 leaves were visited: it is not checked (and reported)
+ * twice from the EPT leaves.
  */
-static bool
-vfy_checked_with_x86(struct vfy_walkctx *c, uint64_t va)
-{
-	struct sim_walk w;
-
-	if (c->pm != &c->vs->ept || !c->vs->has_x86)
-		return false;
-	sim_mmu_walk(c->s, &c->vs->x86, va, &w);
-	return w.ok;
-}
-
-/* Each 4 KiB page of a leaf, through vfy_check_va. */
 static void
 vfy_leaf_pages(struct vfy_walkctx *c, uint64_t va, uint64_t pte, int level)
 {
+	bool ept_pass = c->pm == &c->vs->ept;
 	uint64_t off, size = vfy_level_size(level);
-	struct sim_walk w;
+	struct sim_walk x, e, *mine = ept_pass ? &e : &x;
 
 	if (c->structure)
 		vfy_leaf_structure(c, va, pte, level);
 	for (off = 0; off < size; off += PMAP_PAGE_SIZE) {
 		if (va + off < c->sva || va + off >= c->eva)
 			continue;
-		if (!vfy_checked_with_x86(c, va + off))
-			vfy_check_va(c->s, c->vs, va + off);
-		if (c->writers == NULL)
-			continue;
-		sim_mmu_walk(c->s, c->pm, va + off, &w);
-		if (w.ok && w.w)
-			vfy_leaf_writer(c, va + off, w.hpa);
+		x.ok = e.ok = false;
+		if (c->vs->has_x86)
+			sim_walker_walk(&c->wk->x86, va + off, &x);
+		if (c->vs->has_ept && (!ept_pass || !x.ok || c->writers != NULL))
+			sim_walker_walk(&c->wk->ept, va + off, &e);
+		if (!ept_pass || !x.ok)
+			vfy_check_walked(c->s, c->vs, va + off, &x, &e);
+		if (c->writers != NULL && mine->ok && mine->w)
+			vfy_leaf_writer(c, va + off, mine->hpa);
 	}
 }
 
@@ -189,10 +183,10 @@ vfy_table(struct vfy_walkctx *c, uint64_t table, int level, uint64_t base)
 
 /* Check every leaf of @pm in [sva, eva); with @structure, the invariants too. */
 void
-vfy_check_tables(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, uint64_t sva, uint64_t eva,
-                 bool structure, struct sim_hash *writers)
+vfy_check_tables(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk, struct pmap *pm,
+                 uint64_t sva, uint64_t eva, bool structure, struct sim_hash *writers)
 {
-	struct vfy_walkctx c = { s, vs, pm, sva, eva, structure, 0, writers, vfy_leaf_pages };
+	struct vfy_walkctx c = { s, vs, wk, pm, sva, eva, structure, 0, writers, vfy_leaf_pages };
 
 	vfy_table(&c, pm->pm_root_hpa, 3, 0);
 	if (structure && c.managed != pm->pm_stats.pv_used)
