@@ -77,6 +77,8 @@ void sim_tlb_fill(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va,
                   const struct sim_walk *w);
 void sim_tlb_drop_va(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va);
 void sim_tlb_drop_pmap(struct sim *s, struct pmap *pm);
+/* Before @vs is freed: its pmaps' entries go, whatever the pmap flushed. */
+void sim_tlb_forget_vmspace(struct sim *s, struct sim_vmspace *vs);
 /*
  * Report every TLB entry of @vs's pmaps (every pmap's when NULL) caching
  * an address in [sva, eva) that grants more than its tables.

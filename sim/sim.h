@@ -76,6 +76,12 @@ struct sim_vmspace {
 	struct sim_entry *hint; /* the entry sim_entry_find() found last */
 	struct pmap x86, ept;
 	bool has_x86, has_ept;
+	/*
+	 * The TLB generation of each pmap (x86, EPT): a flush of the whole
+	 * pmap (full flush, INVEPT) moves it on, and entries filled under an
+	 * older one are gone (sim_tlb.c).
+	 */
+	uint64_t tlb_gen[2];
 };
 
 /* Why an access could not be completed. */
@@ -103,6 +109,7 @@ struct sim_stats {
  */
 struct sim_tlb_entry {
 	struct pmap *pm; /* NULL: empty */
+	uint64_t gen;    /* the pmap's TLB generation when filled: older ones are empty */
 	uint64_t va;     /* first address of the page (4 KiB or 2 MiB) */
 	uint64_t size;
 	uint64_t hpa;
@@ -128,6 +135,7 @@ struct sim_cpu {
 	struct sim_tlb_entry tlb[SIM_TLB_ALL];
 	uint8_t victim[SIM_TLB_SETS];
 	unsigned large_victim;
+	uint32_t large_used; /* bit i: large slot i holds a pmap (maybe of an old generation) */
 };
 
 /* Replay configuration. */
@@ -168,6 +176,7 @@ struct sim {
 	uint64_t next_obj_id;
 	struct sim_cpu cpu[SIM_MAX_CPUS];
 	uint64_t cpus_used; /* bit n: cpu n has filled its TLB */
+	uint64_t tlb_gen;   /* the last TLB generation handed out */
 	/*
 	 * Addresses the pageout daemon touched during this event (the
 	 * mappings of the pages it scanned), for the incremental check.  The
