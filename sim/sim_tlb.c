@@ -247,11 +247,15 @@ sim_tlb_stale(struct sim *s, const struct sim_tlb_entry *t, struct sim_walk *w)
 	return false;
 }
 
+/* Is @t live, of @vs's pmaps (any vmspace's when NULL), and in [sva, eva)? */
 static bool
 sim_tlb_wanted(const struct sim_tlb_entry *t, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
 {
-	return t->pm != NULL && (vs == NULL || t->pm->pm_plat == vs) && t->va < eva &&
-	       t->va + t->size > sva && sim_tlb_live(t);
+	if (t->pm == NULL || t->va >= eva || t->va + t->size <= sva)
+		return false;
+	if (vs != NULL && t->pm->pm_plat != vs)
+		return false;
+	return sim_tlb_live(t);
 }
 
 static uint64_t

@@ -46,18 +46,26 @@ vfy_rights_excess(const struct sim_walk *w, vm_prot_t max, bool exec_only)
 	return NULL;
 }
 
+/* What the VM holds at an address (sim_vm_resident), asked once for both formats. */
+struct vfy_truth {
+	bool resident;
+	uint64_t hpa;
+	vm_prot_t max;
+	enum pmap_memattr ma;
+};
+
 static void
 vfy_check_walk(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, uint64_t va,
-               const struct sim_walk *w)
+               const struct sim_walk *w, const struct vfy_truth *t)
 {
 	const char *fmt = pm->pm_type == PMAP_TYPE_EPT ? "EPT" : "x86";
 	bool exec_only = (pm->pm_flags & PMAP_SUPPORTS_EXEC_ONLY) != 0;
-	enum pmap_memattr ma;
-	vm_prot_t max;
-	uint64_t hpa;
+	enum pmap_memattr ma = t->ma;
+	vm_prot_t max = t->max;
+	uint64_t hpa = t->hpa;
 	const char *why;
 
-	if (!sim_vm_resident(s, vs, va, &hpa, &max, &ma)) {
+	if (!t->resident) {
 		sim_diverge(s, vs, va, "mapped without the VM",
 		            "%s maps %#lx to hpa %#lx, but the VM holds no page there", fmt, va,
 		            w->hpa);
@@ -123,11 +131,15 @@ void
 vfy_check_walked(struct sim *s, struct sim_vmspace *vs, uint64_t va, const struct sim_walk *x,
                  const struct sim_walk *e)
 {
+	struct vfy_truth t;
+
 	s->stats.checks++;
+	if ((vs->has_x86 && x->ok) || (vs->has_ept && e->ok))
+		t.resident = sim_vm_resident(s, vs, va, &t.hpa, &t.max, &t.ma);
 	if (vs->has_x86 && x->ok)
-		vfy_check_walk(s, vs, &vs->x86, va, x);
+		vfy_check_walk(s, vs, &vs->x86, va, x, &t);
 	if (vs->has_ept && e->ok)
-		vfy_check_walk(s, vs, &vs->ept, va, e);
+		vfy_check_walk(s, vs, &vs->ept, va, e, &t);
 	if (vs->has_x86 && vs->has_ept)
 		vfy_check_pair(s, vs, &vs->ept, va, x, e);
 }
