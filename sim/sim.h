@@ -82,6 +82,7 @@ struct sim_vmspace {
 	 * older one are gone (sim_tlb.c).
 	 */
 	uint64_t tlb_gen[2];
+	uint64_t tlb_cpus; /* bit n: cpu n has filled a TLB entry for these pmaps */
 };
 
 /* Why an access could not be completed. */

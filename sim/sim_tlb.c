@@ -112,6 +112,7 @@ sim_tlb_fill(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va, const st
 		t = sim_tlb_victim(c, va, w->page_size);
 	}
 	s->cpus_used |= 1ul << cpu;
+	((struct sim_vmspace *)pm->pm_plat)->tlb_cpus |= 1ul << cpu;
 	if (t - c->tlb >= SIM_TLB_LARGE_BASE)
 		c->large_used |= 1u << (t - c->tlb - SIM_TLB_LARGE_BASE);
 	t->pm = pm;
@@ -306,12 +307,12 @@ sim_tlb_check_cpu(struct sim *s, unsigned cpu, struct sim_vmspace *vs, uint64_t 
 uint64_t
 sim_tlb_check(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
 {
-	uint64_t found = 0;
+	uint64_t found = 0, cpus = vs != NULL ? vs->tlb_cpus & s->cpus_used : s->cpus_used;
 	unsigned cpu;
 
 	sva &= ~(PMAP_PAGE_SIZE - 1);
 	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++)
-		if (s->cpus_used >> cpu & 1)
+		if (cpus >> cpu & 1)
 			found += sim_tlb_check_cpu(s, cpu, vs, sva, eva);
 	return found;
 }
