@@ -10,6 +10,7 @@
  * with each other, EPT holding no more than x86.  EPT may hold less: with
  * emulated A/D, R and W wait for the first access.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/mmu.h"
@@ -121,10 +122,20 @@ vfy_check_pair(struct sim *s, struct sim_vmspace *vs, struct pmap *ept, uint64_t
 void
 vfy_walkers_init(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk)
 {
+	wk->x86_done = wk->x86_lost = false;
+	wk->x86_ok = NULL;
+	wk->nok = wk->capok = wk->nextok = 0;
 	if (vs->has_x86)
 		sim_walker_init(s, &wk->x86, &vs->x86);
 	if (vs->has_ept)
 		sim_walker_init(s, &wk->ept, &vs->ept);
+}
+
+void
+vfy_walkers_fini(struct vfy_walkers *wk)
+{
+	free(wk->x86_ok);
+	wk->x86_ok = NULL;
 }
 
 void

@@ -29,9 +29,20 @@ void vfy_check_copy(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t
  */
 struct vfy_walkers {
 	struct sim_walker x86, ept;
+	/*
+	 * Pair mode: the pages of the range the x86 walk translated, in
+	 * ascending spans, kept by the x86 pass for the EPT pass (which
+	 * skips them: they were checked in both formats).
+	 */
+	bool x86_done, x86_lost; /* the list is complete / host memory ran out */
+	struct vfy_span {
+		uint64_t sva, eva;
+	} * x86_ok;
+	size_t nok, capok, nextok;
 };
 
 void vfy_walkers_init(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk);
+void vfy_walkers_fini(struct vfy_walkers *wk);
 
 /* vfy_check_va with @vs's walks at @va done (x->ok / e->ok false where none). */
 void vfy_check_walked(struct sim *s, struct sim_vmspace *vs, uint64_t va, const struct sim_walk *x,

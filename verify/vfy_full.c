@@ -21,10 +21,13 @@ vfy_check_space(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t ev
 	struct vfy_walkers wk;
 
 	vfy_walkers_init(s, vs, &wk);
-	if (vs->has_x86)
+	if (vs->has_x86) {
 		vfy_check_tables(s, vs, &wk, &vs->x86, sva, eva, structure, writers);
+		wk.x86_done = !wk.x86_lost;
+	}
 	if (vs->has_ept)
 		vfy_check_tables(s, vs, &wk, &vs->ept, sva, eva, structure, writers);
+	vfy_walkers_fini(&wk);
 }
 
 /*
@@ -71,6 +74,7 @@ vfy_check_converted(struct sim *s, struct sim_vmspace *vs)
 	view.has_ept = true;
 	vfy_walkers_init(s, &view, &wk);
 	vfy_check_tables(s, &view, &wk, &view.ept, 0, PMAP_USER_MAX, true, NULL);
+	vfy_walkers_fini(&wk);
 	s->stats.converted_leaves += rep.leaves[0] + rep.leaves[1];
 	(void)pmap_remove_forget_ad(&view.ept, 0, PMAP_USER_MAX);
 	pmap_release(&view.ept);

@@ -13,6 +13,8 @@
  * leaves are entries at level 0 or with bit 7 (PS) at levels 1-2, the same
  * bit in both formats (SDM 3A table 4-18, 3C table 29-5).
  */
+#include <stdlib.h>
+
 #include "sim/report.h"
 #include "sim/vm.h"
 #include "verify/vfy_check.h"
@@ -88,34 +90,105 @@ vfy_leaf_writer(struct vfy_walkctx *c, uint64_t va, uint64_t hpa)
 		sim_hash_put(c->writers, hpa, (void *)(uintptr_t)(c->vs->id + 1u));
 }
 
+/* Note that the x86 walk of @va translated, for the EPT pass that follows. */
+static void
+vfy_x86_ok_add(struct vfy_walkers *wk, uint64_t va)
+{
+	struct vfy_span *last = wk->nok ? &wk->x86_ok[wk->nok - 1] : NULL, *grown;
+	size_t cap = wk->capok ? 2 * wk->capok : 64;
+
+	if (last != NULL && last->eva == va) {
+		last->eva = va + PMAP_PAGE_SIZE;
+		return;
+	}
+	if (wk->nok == wk->capok) {
+		if ((grown = realloc(wk->x86_ok, cap * sizeof(*grown))) == NULL) {
+			wk->x86_done = false; /* the EPT pass walks x86 again */
+			wk->x86_lost = true;
+			return;
+		}
+		wk->x86_ok = grown;
+		wk->capok = cap;
+	}
+	wk->x86_ok[wk->nok++] = (struct vfy_span){ va, va + PMAP_PAGE_SIZE };
+}
+
+/* Did the x86 pass translate @va?  The EPT pass asks in ascending order. */
+static bool
+vfy_x86_ok_has(struct vfy_walkers *wk, uint64_t va)
+{
+	while (wk->nextok < wk->nok && wk->x86_ok[wk->nextok].eva <= va)
+		wk->nextok++;
+	return wk->nextok < wk->nok && wk->x86_ok[wk->nextok].sva <= va;
+}
+
 /*
- * Each 4 KiB page of a leaf, both formats and the VM (vfy_check_walked).
- * In pair mode an address the x86 tables map was checked, both formats,
- * when the x86 leaves were visited: it is not checked (and reported)
- * twice from the EPT leaves.
+ * A page of an x86 leaf: both formats against the VM and each other;
+ * with @writers, the writable frames of both (the EPT pass skips the
+ * pages the x86 walk translates).
  */
+static void
+vfy_x86_page(struct vfy_walkctx *c, uint64_t va)
+{
+	struct vfy_walkers *wk = c->wk;
+	struct sim_walk x, e;
+
+	e.ok = false;
+	sim_walker_walk(&wk->x86, va, &x);
+	if (c->vs->has_ept)
+		sim_walker_walk(&wk->ept, va, &e);
+	vfy_check_walked(c->s, c->vs, va, &x, &e);
+	if (x.ok && !wk->x86_lost)
+		vfy_x86_ok_add(wk, va);
+	if (c->writers != NULL && x.ok && x.w)
+		vfy_leaf_writer(c, va, x.hpa);
+	if (c->writers != NULL && x.ok && e.ok && e.w)
+		vfy_leaf_writer(c, va, e.hpa);
+}
+
+/*
+ * A page of an EPT leaf.  In pair mode a page the x86 walk translates was
+ * checked, both formats, in the x86 pass: it is not checked (and
+ * reported) twice.  After an x86 pass its list says which; otherwise
+ * (a conversion's pmap) the x86 tables are walked again.
+ */
+static void
+vfy_ept_page(struct vfy_walkctx *c, uint64_t va)
+{
+	struct vfy_walkers *wk = c->wk;
+	struct sim_walk x, e;
+
+	x.ok = false;
+	if (wk->x86_done) {
+		if (vfy_x86_ok_has(wk, va))
+			return; /* checked, its writable frames noted, in the x86 pass */
+	} else if (c->vs->has_x86) {
+		sim_walker_walk(&wk->x86, va, &x);
+		if (x.ok && c->writers == NULL)
+			return;
+	}
+	sim_walker_walk(&wk->ept, va, &e);
+	if (!x.ok)
+		vfy_check_walked(c->s, c->vs, va, &x, &e);
+	if (c->writers != NULL && e.ok && e.w)
+		vfy_leaf_writer(c, va, e.hpa);
+}
+
+/* Each 4 KiB page of a leaf in [sva, eva). */
 static void
 vfy_leaf_pages(struct vfy_walkctx *c, uint64_t va, uint64_t pte, int level)
 {
-	bool ept_pass = c->pm == &c->vs->ept;
-	uint64_t off, size = vfy_level_size(level);
-	struct sim_walk x, e, *mine = ept_pass ? &e : &x;
+	uint64_t sva = va > c->sva ? va : c->sva, eva = va + vfy_level_size(level);
 
 	if (c->structure)
 		vfy_leaf_structure(c, va, pte, level);
-	for (off = 0; off < size; off += PMAP_PAGE_SIZE) {
-		if (va + off < c->sva || va + off >= c->eva)
-			continue;
-		x.ok = e.ok = false;
-		if (c->vs->has_x86)
-			sim_walker_walk(&c->wk->x86, va + off, &x);
-		if (c->vs->has_ept && (!ept_pass || !x.ok || c->writers != NULL))
-			sim_walker_walk(&c->wk->ept, va + off, &e);
-		if (!ept_pass || !x.ok)
-			vfy_check_walked(c->s, c->vs, va + off, &x, &e);
-		if (c->writers != NULL && mine->ok && mine->w)
-			vfy_leaf_writer(c, va + off, mine->hpa);
-	}
+	if (eva > c->eva)
+		eva = c->eva;
+	for (va = sva; va < eva; va += PMAP_PAGE_SIZE)
+		if (c->pm == &c->vs->ept)
+			vfy_ept_page(c, va);
+		else
+			vfy_x86_page(c, va);
 }
 
 static void
