@@ -37,6 +37,16 @@ sim_tlb_gen(struct pmap *pm)
 	return genp != NULL ? *genp : 0;
 }
 
+/*
+ * The CPUs that may hold entries of @pm: those that filled one for a pmap
+ * of its vmspace (a fill records itself there).
+ */
+static uint64_t
+sim_tlb_cpus(const struct sim *s, struct pmap *pm)
+{
+	return ((struct sim_vmspace *)pm->pm_plat)->tlb_cpus & s->cpus_used;
+}
+
 /* Does @t hold a translation (of its pmap's current generation)? */
 static bool
 sim_tlb_live(const struct sim_tlb_entry *t)
@@ -137,16 +147,19 @@ sim_tlb_drop_va(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va)
 		sim_tlb_clear(&s->cpu[cpu], t);
 }
 
-/* Empty every entry of @pm, of any generation. */
+/* Empty every entry of @pm (a pmap of @vs, maybe unused), of any generation. */
 static void
-sim_tlb_visit_drop(struct sim *s, struct pmap *pm)
+sim_tlb_visit_drop(struct sim *s, struct sim_vmspace *vs, struct pmap *pm)
 {
+	uint64_t cpus;
 	unsigned cpu, i;
 
-	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++)
-		for (i = 0; (s->cpus_used >> cpu & 1) && i < SIM_TLB_ALL; i++)
+	for (cpus = vs->tlb_cpus & s->cpus_used; cpus != 0; cpus &= cpus - 1) {
+		cpu = (unsigned)__builtin_ctzll(cpus);
+		for (i = 0; i < SIM_TLB_ALL; i++)
 			if (s->cpu[cpu].tlb[i].pm == pm)
 				sim_tlb_clear(&s->cpu[cpu], &s->cpu[cpu].tlb[i]);
+	}
 }
 
 void
@@ -157,14 +170,14 @@ sim_tlb_drop_pmap(struct sim *s, struct pmap *pm)
 	if (genp != NULL)
 		*genp = ++s->tlb_gen;
 	else
-		sim_tlb_visit_drop(s, pm);
+		sim_tlb_visit_drop(s, pm->pm_plat, pm);
 }
 
 void
 sim_tlb_forget_vmspace(struct sim *s, struct sim_vmspace *vs)
 {
-	sim_tlb_visit_drop(s, &vs->x86);
-	sim_tlb_visit_drop(s, &vs->ept);
+	sim_tlb_visit_drop(s, vs, &vs->x86);
+	sim_tlb_visit_drop(s, vs, &vs->ept);
 }
 
 /* The seam's invalidations reach every CPU (the kernel's shootdown). */
@@ -173,12 +186,14 @@ sim_tlb_invlpg(void *ctx, struct pmap *pm, uint64_t va)
 {
 	struct sim *s = ctx;
 	unsigned cpu;
+	uint64_t cpus;
 
 	if (s->cfg.inject & SIM_INJECT_SKIP_INVAL)
 		return;
-	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++)
-		if (s->cpus_used >> cpu & 1)
-			sim_tlb_drop_va(s, cpu, pm, va);
+	for (cpus = sim_tlb_cpus(s, pm); cpus != 0; cpus &= cpus - 1) {
+		cpu = (unsigned)__builtin_ctzll(cpus);
+		sim_tlb_drop_va(s, cpu, pm, va);
+	}
 }
 
 static void
@@ -311,8 +326,9 @@ sim_tlb_check(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
 	unsigned cpu;
 
 	sva &= ~(PMAP_PAGE_SIZE - 1);
-	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++)
-		if (cpus >> cpu & 1)
-			found += sim_tlb_check_cpu(s, cpu, vs, sva, eva);
+	for (; cpus != 0; cpus &= cpus - 1) {
+		cpu = (unsigned)__builtin_ctzll(cpus);
+		found += sim_tlb_check_cpu(s, cpu, vs, sva, eva);
+	}
 	return found;
 }
