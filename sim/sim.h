@@ -137,6 +137,7 @@ struct sim_cpu {
 	uint8_t victim[SIM_TLB_SETS];
 	unsigned large_victim;
 	uint32_t large_used; /* bit i: large slot i holds a pmap (maybe of an old generation) */
+	struct pmap *tag[SIM_TLB_ALL]; /* tlb[i].pm, packed: range checks scan these */
 };
 
 /* Replay configuration. */

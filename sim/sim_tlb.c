@@ -60,6 +60,7 @@ sim_tlb_clear(struct sim_cpu *c, struct sim_tlb_entry *t)
 	unsigned i = (unsigned)(t - c->tlb);
 
 	t->pm = NULL;
+	c->tag[i] = NULL;
 	if (i >= SIM_TLB_LARGE_BASE)
 		c->large_used &= ~(1u << (i - SIM_TLB_LARGE_BASE));
 }
@@ -126,6 +127,7 @@ sim_tlb_fill(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va, const st
 	if (t - c->tlb >= SIM_TLB_LARGE_BASE)
 		c->large_used |= 1u << (t - c->tlb - SIM_TLB_LARGE_BASE);
 	t->pm = pm;
+	c->tag[t - c->tlb] = pm;
 	t->gen = sim_tlb_gen(pm);
 	t->size = w->page_size;
 	t->va = va & ~(w->page_size - 1);
@@ -157,7 +159,7 @@ sim_tlb_visit_drop(struct sim *s, struct sim_vmspace *vs, struct pmap *pm)
 	for (cpus = vs->tlb_cpus & s->cpus_used; cpus != 0; cpus &= cpus - 1) {
 		cpu = (unsigned)__builtin_ctzll(cpus);
 		for (i = 0; i < SIM_TLB_ALL; i++)
-			if (s->cpu[cpu].tlb[i].pm == pm)
+			if (s->cpu[cpu].tag[i] == pm)
 				sim_tlb_clear(&s->cpu[cpu], &s->cpu[cpu].tlb[i]);
 	}
 }
@@ -292,6 +294,31 @@ sim_tlb_check_one(struct sim *s, unsigned cpu, struct sim_tlb_entry *t)
 	return 1;
 }
 
+/*
+ * May slot @i of @c hold an entry of @vs (of any vmspace when NULL)?
+ * From the packed tags, without touching the entry: the CPUs fill
+ * entries only for a vmspace's own two pmaps.
+ */
+static bool
+sim_tlb_tagged(const struct sim_cpu *c, unsigned i, struct sim_vmspace *vs)
+{
+	struct pmap *pm = c->tag[i];
+
+	return pm != NULL && (vs == NULL || pm == &vs->x86 || pm == &vs->ept);
+}
+
+/* Slot @i of @c: reported when stale and wanted. */
+static uint64_t
+sim_tlb_check_slot(struct sim *s, unsigned cpu, unsigned i, struct sim_vmspace *vs, uint64_t sva,
+                   uint64_t eva)
+{
+	struct sim_cpu *c = &s->cpu[cpu];
+
+	if (!sim_tlb_tagged(c, i, vs) || !sim_tlb_wanted(&c->tlb[i], vs, sva, eva))
+		return 0;
+	return sim_tlb_check_one(s, cpu, &c->tlb[i]);
+}
+
 /* The entries of @cpu that may cache [sva, eva): a few sets, or all. */
 static uint64_t
 sim_tlb_check_cpu(struct sim *s, unsigned cpu, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
@@ -299,22 +326,21 @@ sim_tlb_check_cpu(struct sim *s, unsigned cpu, struct sim_vmspace *vs, uint64_t 
 	struct sim_cpu *c = &s->cpu[cpu];
 	uint64_t found = 0, va;
 	uint32_t used;
-	unsigned i;
+	unsigned i, set;
 
 	if (eva - sva > SIM_TLB_SETS * PMAP_PAGE_SIZE) {
 		for (i = 0; i < SIM_TLB_ALL; i++)
-			if (sim_tlb_wanted(&c->tlb[i], vs, sva, eva))
-				found += sim_tlb_check_one(s, cpu, &c->tlb[i]);
+			found += sim_tlb_check_slot(s, cpu, i, vs, sva, eva);
 		return found;
 	}
-	for (va = sva; va < eva; va += PMAP_PAGE_SIZE)
+	for (va = sva; va < eva; va += PMAP_PAGE_SIZE) {
+		set = (unsigned)((va >> PMAP_PAGE_SHIFT) % SIM_TLB_SETS) * SIM_TLB_WAYS;
 		for (i = 0; i < SIM_TLB_WAYS; i++)
-			if (sim_tlb_wanted(&sim_tlb_set(c, va)[i], vs, sva, eva))
-				found += sim_tlb_check_one(s, cpu, &sim_tlb_set(c, va)[i]);
+			found += sim_tlb_check_slot(s, cpu, set + i, vs, sva, eva);
+	}
 	for (used = c->large_used; used != 0; used &= used - 1) {
 		i = SIM_TLB_LARGE_BASE + (unsigned)__builtin_ctz(used);
-		if (sim_tlb_wanted(&c->tlb[i], vs, sva, eva))
-			found += sim_tlb_check_one(s, cpu, &c->tlb[i]);
+		found += sim_tlb_check_slot(s, cpu, i, vs, sva, eva);
 	}
 	return found;
 }
