@@ -228,6 +228,21 @@ vfy_table_span(const struct vfy_walkctx *c, int level, uint64_t base, unsigned *
 		*last = (unsigned)((c->eva - 1 - base) / size);
 }
 
+/* The first non-zero entry of @pt in [i, last], or last + 1; eight at a time when aligned. */
+static unsigned
+vfy_next_entry(const uint64_t *pt, unsigned i, unsigned last)
+{
+	for (; i <= last; i++) {
+		while ((i & 7) == 0 && i + 7 <= last &&
+		       (pt[i] | pt[i + 1] | pt[i + 2] | pt[i + 3] | pt[i + 4] | pt[i + 5] |
+		        pt[i + 6] | pt[i + 7]) == 0)
+			i += 8;
+		if (i > last || pt[i] != 0)
+			break;
+	}
+	return i;
+}
+
 static void
 vfy_table(struct vfy_walkctx *c, uint64_t table, int level, uint64_t base)
 {
@@ -238,9 +253,7 @@ vfy_table(struct vfy_walkctx *c, uint64_t table, int level, uint64_t base)
 	if (pt == NULL)
 		return vfy_table_count(c, table, level, 0, base);
 	vfy_table_span(c, level, base, &first, &last);
-	for (i = first; i <= last; i++) {
-		if (pt[i] == 0)
-			continue;
+	for (i = vfy_next_entry(pt, first, last); i <= last; i = vfy_next_entry(pt, i + 1, last)) {
 		nonzero++;
 		va = base + i * size;
 		if (va >= c->eva || va + size <= c->sva)
