@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "sim/sim.h"
+#include "verify/vfy_walk.h"
 
 /* The PAT every simulated CPU is programmed with: the one pmap/ assumes. */
 #define SIM_PAT_MSR 0x0007010500070406ul
@@ -42,6 +43,24 @@ const char *sim_walk_describe(const struct sim_walk *w, char *buf, size_t len);
 void sim_mmu_walk(struct sim *s, struct pmap *pm, uint64_t va, struct sim_walk *w);
 
 /*
+ * Walks of one pmap, with no side effect, while its tables do not change
+ * (a check): each gives what sim_mmu_walk() gives, reading only the
+ * entries below the last walk's path that differ (vfy_walk.h cursors).
+ * Not to be moved once initialised.
+ */
+struct sim_walker {
+	struct pmap *pm;
+	struct vfy_mem mem;
+	struct vfy_x86_ctl ctl;
+	struct vfy_ept_caps caps;
+	struct vfy_x86_cursor x86;
+	struct vfy_ept_cursor ept;
+};
+
+void sim_walker_init(struct sim *s, struct sim_walker *wk, struct pmap *pm);
+void sim_walker_walk(struct sim_walker *wk, uint64_t va, struct sim_walk *w);
+
+/*
  * @access (one VM_PROT bit) to @va by @cpu through @pm, in user mode when
  * @user, faulting into the VM and retrying as a CPU and a kernel would.
  * Returns OK with the byte's hpa, SEGV, or EFAULT (s->fatal set when the
@@ -58,6 +77,8 @@ void sim_tlb_fill(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va,
                   const struct sim_walk *w);
 void sim_tlb_drop_va(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va);
 void sim_tlb_drop_pmap(struct sim *s, struct pmap *pm);
+/* Before @vs is freed: its pmaps' entries go, whatever the pmap flushed. */
+void sim_tlb_forget_vmspace(struct sim *s, struct sim_vmspace *vs);
 /*
  * Report every TLB entry of @vs's pmaps (every pmap's when NULL) caching
  * an address in [sva, eva) that grants more than its tables.

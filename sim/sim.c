@@ -112,6 +112,7 @@ sim_destroy(struct sim *s)
 	sim_hash_fini(&s->files);
 	sim_hash_fini(&s->pages);
 	sim_hash_fini(&s->threads);
+	free(s->touched);
 	sim_phys_destroy(s->sp);
 	free(s);
 }

@@ -24,8 +24,7 @@
 #include "sim/sim_phys.h"
 #include "sim/trace.h"
 
-#define SIM_MAX_CPUS    64
-#define SIM_TOUCHED_MAX 256
+#define SIM_MAX_CPUS 64
 
 enum sim_mode {
 	SIM_MODE_PAIR,    /* a regular and an EPT pmap per vmspace, both entered */
@@ -77,6 +76,13 @@ struct sim_vmspace {
 	struct sim_entry *hint; /* the entry sim_entry_find() found last */
 	struct pmap x86, ept;
 	bool has_x86, has_ept;
+	/*
+	 * The TLB generation of each pmap (x86, EPT): a flush of the whole
+	 * pmap (full flush, INVEPT) moves it on, and entries filled under an
+	 * older one are gone (sim_tlb.c).
+	 */
+	uint64_t tlb_gen[2];
+	uint64_t tlb_cpus; /* bit n: cpu n has filled a TLB entry for these pmaps */
 };
 
 /* Why an access could not be completed. */
@@ -104,6 +110,7 @@ struct sim_stats {
  */
 struct sim_tlb_entry {
 	struct pmap *pm; /* NULL: empty */
+	uint64_t gen;    /* the pmap's TLB generation when filled: older ones are empty */
 	uint64_t va;     /* first address of the page (4 KiB or 2 MiB) */
 	uint64_t size;
 	uint64_t hpa;
@@ -129,6 +136,8 @@ struct sim_cpu {
 	struct sim_tlb_entry tlb[SIM_TLB_ALL];
 	uint8_t victim[SIM_TLB_SETS];
 	unsigned large_victim;
+	uint32_t large_used; /* bit i: large slot i holds a pmap (maybe of an old generation) */
+	struct pmap *tag[SIM_TLB_ALL]; /* tlb[i].pm, packed: range checks scan these */
 };
 
 /* Replay configuration. */
@@ -191,16 +200,18 @@ struct sim {
 	uint64_t next_obj_id;
 	struct sim_cpu cpu[SIM_MAX_CPUS];
 	uint64_t cpus_used; /* bit n: cpu n has filled its TLB */
+	uint64_t tlb_gen;   /* the last TLB generation handed out */
 	/*
 	 * Addresses the pageout daemon touched during this event (the
-	 * mappings of the pages it scanned), for the incremental check;
-	 * past SIM_TOUCHED_MAX the check is a full one.
+	 * mappings of the pages it scanned), for the incremental check.  The
+	 * array grows as needed; when host memory runs out the check is a
+	 * full one (touched_overflow).
 	 */
 	struct sim_touched {
 		struct sim_vmspace *vs;
 		uint64_t va;
-	} touched[SIM_TOUCHED_MAX];
-	unsigned ntouched;
+	} * touched;
+	size_t ntouched, touched_cap;
 	bool touched_overflow;
 	struct sim_hash threads; /* tid -> cpu + 1 */
 	struct sim_page *clock;  /* pageout hand over the resident pages (circular) */

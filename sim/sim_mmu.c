@@ -45,6 +45,26 @@ sim_acc(vm_prot_t access)
 	       ((access & VM_PROT_EXECUTE) ? VFY_ACC_FETCH : 0);
 }
 
+/* A walk's words in sim's terms. */
+static void
+sim_walk_from_x86(const struct vfy_x86_result *r, struct sim_walk *w)
+{
+	int l;
+
+	w->ok = r->outcome == VFY_X86_OK;
+	w->misconfig = r->outcome == VFY_X86_RESERVED || r->outcome == VFY_X86_BAD_MEMORY;
+	w->hpa = r->hpa;
+	w->page_size = r->page_size;
+	w->r = r->r, w->w = r->w, w->x = r->x, w->u = r->u;
+	w->dirty = r->dirty;
+	w->memtype = r->memtype;
+	w->level = r->level;
+	for (l = 0; l < 4; l++)
+		w->entries[l] = r->entries[l];
+	w->outcome = vfy_x86_outcome_name(r->outcome);
+	w->reason = r->reason;
+}
+
 static void
 sim_walk_x86(struct sim *s, struct pmap *pm, uint64_t va, unsigned acc, bool user, bool set_ad,
              struct sim_walk *w)
@@ -52,21 +72,29 @@ sim_walk_x86(struct sim *s, struct pmap *pm, uint64_t va, unsigned acc, bool use
 	struct vfy_mem mem = { sim_mem_read64, set_ad ? sim_mem_write64 : NULL, s->sp, 52 };
 	struct vfy_x86_ctl ctl = { true, true, set_ad, false, SIM_PAT_MSR };
 	struct vfy_x86_result r;
-	int l;
 
 	vfy_walk_x86(&mem, pm->pm_hw_root, va, acc, user, &ctl, &r);
-	w->ok = r.outcome == VFY_X86_OK;
-	w->misconfig = r.outcome == VFY_X86_RESERVED || r.outcome == VFY_X86_BAD_MEMORY;
-	w->hpa = r.hpa;
-	w->page_size = r.page_size;
-	w->r = r.r, w->w = r.w, w->x = r.x, w->u = r.u;
-	w->dirty = r.dirty;
-	w->memtype = r.memtype;
-	w->level = r.level;
+	sim_walk_from_x86(&r, w);
+}
+
+static void
+sim_walk_from_ept(const struct pmap *pm, const struct vfy_ept_result *r, struct sim_walk *w)
+{
+	int l;
+
+	w->ok = r->outcome == VFY_EPT_OK;
+	w->misconfig = r->outcome == VFY_EPT_MISCONFIG || r->outcome == VFY_EPT_BAD_MEMORY;
+	w->hpa = r->hpa;
+	w->page_size = r->page_size;
+	w->r = r->r, w->w = r->w, w->x = r->x, w->u = true;
+	/* Without EPT A/D a write needs no walk to set D. */
+	w->dirty = r->dirty || (pm->pm_flags & PMAP_EMULATE_AD_BITS);
+	w->memtype = r->memtype;
+	w->level = r->level;
 	for (l = 0; l < 4; l++)
-		w->entries[l] = r.entries[l];
-	w->outcome = vfy_x86_outcome_name(r.outcome);
-	w->reason = r.reason;
+		w->entries[l] = r->entries[l];
+	w->outcome = vfy_ept_outcome_name(r->outcome);
+	w->reason = r->reason;
 }
 
 static void
@@ -76,22 +104,9 @@ sim_walk_ept(struct sim *s, struct pmap *pm, uint64_t va, unsigned acc, bool set
 	struct vfy_mem mem = { sim_mem_read64, set_ad ? sim_mem_write64 : NULL, s->sp, 52 };
 	struct vfy_ept_caps caps = { (pm->pm_flags & PMAP_SUPPORTS_EXEC_ONLY) != 0, false };
 	struct vfy_ept_result r;
-	int l;
 
 	vfy_walk_ept(&mem, pm->pm_hw_root, va, acc, &caps, &r);
-	w->ok = r.outcome == VFY_EPT_OK;
-	w->misconfig = r.outcome == VFY_EPT_MISCONFIG || r.outcome == VFY_EPT_BAD_MEMORY;
-	w->hpa = r.hpa;
-	w->page_size = r.page_size;
-	w->r = r.r, w->w = r.w, w->x = r.x, w->u = true;
-	/* Without EPT A/D a write needs no walk to set D. */
-	w->dirty = r.dirty || (pm->pm_flags & PMAP_EMULATE_AD_BITS);
-	w->memtype = r.memtype;
-	w->level = r.level;
-	for (l = 0; l < 4; l++)
-		w->entries[l] = r.entries[l];
-	w->outcome = vfy_ept_outcome_name(r.outcome);
-	w->reason = r.reason;
+	sim_walk_from_ept(pm, &r, w);
 }
 
 static void
@@ -109,6 +124,36 @@ void
 sim_mmu_walk(struct sim *s, struct pmap *pm, uint64_t va, struct sim_walk *w)
 {
 	sim_walk_any(s, pm, va, 0, true, false, w);
+}
+
+/* The same memory, rights and PAT as sim_mmu_walk's, behind cursors. */
+void
+sim_walker_init(struct sim *s, struct sim_walker *wk, struct pmap *pm)
+{
+	wk->pm = pm;
+	wk->mem = (struct vfy_mem){ sim_mem_read64, NULL, s->sp, 52 };
+	wk->ctl = (struct vfy_x86_ctl){ true, true, false, false, SIM_PAT_MSR };
+	wk->caps = (struct vfy_ept_caps){ (pm->pm_flags & PMAP_SUPPORTS_EXEC_ONLY) != 0, false };
+	if (pm->pm_type == PMAP_TYPE_EPT)
+		vfy_ept_cursor_init(&wk->ept, &wk->mem, pm->pm_hw_root, &wk->caps);
+	else
+		vfy_x86_cursor_init(&wk->x86, &wk->mem, pm->pm_hw_root, true, &wk->ctl);
+}
+
+void
+sim_walker_walk(struct sim_walker *wk, uint64_t va, struct sim_walk *w)
+{
+	struct vfy_x86_result xr;
+	struct vfy_ept_result er;
+
+	if (wk->pm->pm_type == PMAP_TYPE_EPT) {
+		vfy_walk_ept_cursor(&wk->ept, va, &er);
+		sim_walk_from_ept(wk->pm, &er, w);
+	} else {
+		vfy_walk_x86_cursor(&wk->x86, va, &xr);
+		sim_walk_from_x86(&xr, w);
+	}
+	w->page_va = va & ~(w->page_size ? w->page_size - 1 : PMAP_PAGE_SIZE - 1);
 }
 
 const char *

@@ -94,22 +94,6 @@ sim_phys_destroy(struct sim_phys *sp)
 	free(sp);
 }
 
-void *
-sim_phys_ptr(struct sim_phys *sp, uint64_t hpa)
-{
-	if ((hpa >> PMAP_PAGE_SHIFT) >= sp->npages)
-		return NULL;
-	return sp->mem + hpa;
-}
-
-struct sim_page *
-sim_phys_page(struct sim_phys *sp, uint64_t hpa)
-{
-	if ((hpa >> PMAP_PAGE_SHIFT) >= sp->npages)
-		return NULL;
-	return &sp->pages[hpa >> PMAP_PAGE_SHIFT];
-}
-
 void
 sim_phys_fail_nth(struct sim_phys *sp, uint64_t nth)
 {

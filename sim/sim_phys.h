@@ -80,9 +80,23 @@ struct sim_phys *sim_phys_current(void);
 uint64_t sim_phys_alloc(struct sim_phys *sp);
 void sim_phys_free(struct sim_phys *sp, uint64_t hpa);
 
-/* Host pointer to @hpa, NULL outside RAM. */
-void *sim_phys_ptr(struct sim_phys *sp, uint64_t hpa);
-struct sim_page *sim_phys_page(struct sim_phys *sp, uint64_t hpa);
+/* Host pointer to @hpa, NULL outside RAM (inline: every table read comes here). */
+static inline void *
+sim_phys_ptr(struct sim_phys *sp, uint64_t hpa)
+{
+	if ((hpa >> PMAP_PAGE_SHIFT) >= sp->npages)
+		return NULL;
+	return sp->mem + hpa;
+}
+
+/* The frame holding @hpa, NULL outside RAM. */
+static inline struct sim_page *
+sim_phys_page(struct sim_phys *sp, uint64_t hpa)
+{
+	if ((hpa >> PMAP_PAGE_SHIFT) >= sp->npages)
+		return NULL;
+	return &sp->pages[hpa >> PMAP_PAGE_SHIFT];
+}
 
 /* Make the @nth allocation attempt from now fail (0: none). */
 void sim_phys_fail_nth(struct sim_phys *sp, uint64_t nth);

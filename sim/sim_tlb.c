@@ -1,17 +1,75 @@
 /*
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * sim_tlb.c - per-cpu TLBs (see mmu.h).  Small and fully associative,
- * replaced round robin; an entry is tagged with its pmap, which stands for
- * the CR3/PCID or the EPTP it was filled under.
+ * sim_tlb.c - per-cpu TLBs (see mmu.h): set associative for 4 KiB pages,
+ * a small fully associative array for large ones, replaced round robin.
+ * An entry is tagged with its pmap, which stands for the CR3/PCID or the
+ * EPTP it was filled under, and with the pmap's TLB generation: a flush
+ * of a whole pmap (full flush, INVEPT) moves the generation on instead of
+ * visiting every entry of every CPU, and an entry of an older generation
+ * is empty.
  */
 #include "sim/mmu.h"
 #include "sim/report.h"
 
-static bool
-sim_tlb_covers(const struct sim_tlb_entry *t, struct pmap *pm, uint64_t va)
+/*
+ * The TLB generation of @pm: a vmspace's own pmaps keep one; any other
+ * (a conversion's scratch EPT pmap) has none, and its flushes visit the
+ * entries.
+ */
+static uint64_t *
+sim_tlb_genp(struct pmap *pm)
 {
-	return t->pm == pm && va >= t->va && va - t->va < t->size;
+	struct sim_vmspace *vs = pm->pm_plat;
+
+	if (pm == &vs->x86)
+		return &vs->tlb_gen[0];
+	if (pm == &vs->ept)
+		return &vs->tlb_gen[1];
+	return NULL;
+}
+
+static uint64_t
+sim_tlb_gen(struct pmap *pm)
+{
+	uint64_t *genp = sim_tlb_genp(pm);
+
+	return genp != NULL ? *genp : 0;
+}
+
+/*
+ * The CPUs that may hold entries of @pm: those that filled one for a pmap
+ * of its vmspace (a fill records itself there).
+ */
+static uint64_t
+sim_tlb_cpus(const struct sim *s, struct pmap *pm)
+{
+	return ((struct sim_vmspace *)pm->pm_plat)->tlb_cpus & s->cpus_used;
+}
+
+/* Does @t hold a translation (of its pmap's current generation)? */
+static bool
+sim_tlb_live(const struct sim_tlb_entry *t)
+{
+	return t->pm != NULL && t->gen == sim_tlb_gen(t->pm);
+}
+
+static void
+sim_tlb_clear(struct sim_cpu *c, struct sim_tlb_entry *t)
+{
+	unsigned i = (unsigned)(t - c->tlb);
+
+	t->pm = NULL;
+	c->tag[i] = NULL;
+	if (i >= SIM_TLB_LARGE_BASE)
+		c->large_used &= ~(1u << (i - SIM_TLB_LARGE_BASE));
+}
+
+/* @gen: the current generation of @pm. */
+static bool
+sim_tlb_covers(const struct sim_tlb_entry *t, struct pmap *pm, uint64_t gen, uint64_t va)
+{
+	return t->pm == pm && t->gen == gen && va >= t->va && va - t->va < t->size;
 }
 
 /* The ways of the 4 KiB set @va falls in. */
@@ -26,14 +84,18 @@ sim_tlb_lookup(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va)
 {
 	struct sim_cpu *c = &s->cpu[cpu];
 	struct sim_tlb_entry *set = sim_tlb_set(c, va);
+	uint64_t gen = sim_tlb_gen(pm);
+	uint32_t used;
 	unsigned i;
 
 	for (i = 0; i < SIM_TLB_WAYS; i++)
-		if (sim_tlb_covers(&set[i], pm, va))
+		if (sim_tlb_covers(&set[i], pm, gen, va))
 			return &set[i];
-	for (i = SIM_TLB_LARGE_BASE; i < SIM_TLB_ALL; i++)
-		if (sim_tlb_covers(&c->tlb[i], pm, va))
+	for (used = c->large_used; used != 0; used &= used - 1) {
+		i = SIM_TLB_LARGE_BASE + (unsigned)__builtin_ctz(used);
+		if (sim_tlb_covers(&c->tlb[i], pm, gen, va))
 			return &c->tlb[i];
+	}
 	return NULL;
 }
 
@@ -57,11 +119,16 @@ sim_tlb_fill(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va, const st
 
 	if (t == NULL || t->size != w->page_size) {
 		if (t != NULL)
-			t->pm = NULL;
+			sim_tlb_clear(c, t);
 		t = sim_tlb_victim(c, va, w->page_size);
 	}
 	s->cpus_used |= 1ul << cpu;
+	((struct sim_vmspace *)pm->pm_plat)->tlb_cpus |= 1ul << cpu;
+	if (t - c->tlb >= SIM_TLB_LARGE_BASE)
+		c->large_used |= 1u << (t - c->tlb - SIM_TLB_LARGE_BASE);
 	t->pm = pm;
+	c->tag[t - c->tlb] = pm;
+	t->gen = sim_tlb_gen(pm);
 	t->size = w->page_size;
 	t->va = va & ~(w->page_size - 1);
 	t->hpa = w->hpa - (va - t->va);
@@ -79,18 +146,40 @@ sim_tlb_drop_va(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va)
 	struct sim_tlb_entry *t;
 
 	while ((t = sim_tlb_lookup(s, cpu, pm, va)) != NULL)
-		t->pm = NULL;
+		sim_tlb_clear(&s->cpu[cpu], t);
+}
+
+/* Empty every entry of @pm (a pmap of @vs, maybe unused), of any generation. */
+static void
+sim_tlb_visit_drop(struct sim *s, struct sim_vmspace *vs, struct pmap *pm)
+{
+	uint64_t cpus;
+	unsigned cpu, i;
+
+	for (cpus = vs->tlb_cpus & s->cpus_used; cpus != 0; cpus &= cpus - 1) {
+		cpu = (unsigned)__builtin_ctzll(cpus);
+		for (i = 0; i < SIM_TLB_ALL; i++)
+			if (s->cpu[cpu].tag[i] == pm)
+				sim_tlb_clear(&s->cpu[cpu], &s->cpu[cpu].tlb[i]);
+	}
 }
 
 void
 sim_tlb_drop_pmap(struct sim *s, struct pmap *pm)
 {
-	unsigned cpu, i;
+	uint64_t *genp = sim_tlb_genp(pm);
 
-	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++)
-		for (i = 0; (s->cpus_used >> cpu & 1) && i < SIM_TLB_ALL; i++)
-			if (s->cpu[cpu].tlb[i].pm == pm)
-				s->cpu[cpu].tlb[i].pm = NULL;
+	if (genp != NULL)
+		*genp = ++s->tlb_gen;
+	else
+		sim_tlb_visit_drop(s, pm->pm_plat, pm);
+}
+
+void
+sim_tlb_forget_vmspace(struct sim *s, struct sim_vmspace *vs)
+{
+	sim_tlb_visit_drop(s, vs, &vs->x86);
+	sim_tlb_visit_drop(s, vs, &vs->ept);
 }
 
 /*
@@ -103,6 +192,7 @@ sim_tlb_invlpg(void *ctx, struct pmap *pm, uint64_t va)
 {
 	struct sim *s = ctx;
 	unsigned cpu;
+	uint64_t cpus;
 
 	if (s->cfg.inject & SIM_INJECT_SKIP_INVLPG)
 		return; /* lost before any CPU, the oracle's included, sees it */
@@ -110,9 +200,10 @@ sim_tlb_invlpg(void *ctx, struct pmap *pm, uint64_t va)
 		s->cfg.oracle->invlpg(s->cfg.oracle->arg, pm, va);
 	if (s->cfg.inject & SIM_INJECT_SKIP_INVAL)
 		return;
-	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++)
-		if (s->cpus_used >> cpu & 1)
-			sim_tlb_drop_va(s, cpu, pm, va);
+	for (cpus = sim_tlb_cpus(s, pm); cpus != 0; cpus &= cpus - 1) {
+		cpu = (unsigned)__builtin_ctzll(cpus);
+		sim_tlb_drop_va(s, cpu, pm, va);
+	}
 }
 
 static void
@@ -184,11 +275,15 @@ sim_tlb_stale(struct sim *s, const struct sim_tlb_entry *t, struct sim_walk *w)
 	return false;
 }
 
+/* Is @t live, of @vs's pmaps (any vmspace's when NULL), and in [sva, eva)? */
 static bool
 sim_tlb_wanted(const struct sim_tlb_entry *t, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
 {
-	return t->pm != NULL && (vs == NULL || t->pm->pm_plat == vs) && t->va < eva &&
-	       t->va + t->size > sva;
+	if (t->pm == NULL || t->va >= eva || t->va + t->size <= sva)
+		return false;
+	if (vs != NULL && t->pm->pm_plat != vs)
+		return false;
+	return sim_tlb_live(t);
 }
 
 static uint64_t
@@ -205,8 +300,33 @@ sim_tlb_check_one(struct sim *s, unsigned cpu, struct sim_tlb_entry *t)
 	            cpu, t->va, t->hpa, t->r ? 'r' : '-', t->w ? 'w' : '-', t->x ? 'x' : '-',
 	            t->pm->pm_type == PMAP_TYPE_EPT ? "EPT" : "x86", t->filled_event,
 	            sim_walk_describe(&w, desc, sizeof(desc)));
-	t->pm = NULL; /* reported once */
+	sim_tlb_clear(&s->cpu[cpu], t); /* reported once */
 	return 1;
+}
+
+/*
+ * May slot @i of @c hold an entry of @vs (of any vmspace when NULL)?
+ * From the packed tags, without touching the entry: the CPUs fill
+ * entries only for a vmspace's own two pmaps.
+ */
+static bool
+sim_tlb_tagged(const struct sim_cpu *c, unsigned i, struct sim_vmspace *vs)
+{
+	struct pmap *pm = c->tag[i];
+
+	return pm != NULL && (vs == NULL || pm == &vs->x86 || pm == &vs->ept);
+}
+
+/* Slot @i of @c: reported when stale and wanted. */
+static uint64_t
+sim_tlb_check_slot(struct sim *s, unsigned cpu, unsigned i, struct sim_vmspace *vs, uint64_t sva,
+                   uint64_t eva)
+{
+	struct sim_cpu *c = &s->cpu[cpu];
+
+	if (!sim_tlb_tagged(c, i, vs) || !sim_tlb_wanted(&c->tlb[i], vs, sva, eva))
+		return 0;
+	return sim_tlb_check_one(s, cpu, &c->tlb[i]);
 }
 
 /* The entries of @cpu that may cache [sva, eva): a few sets, or all. */
@@ -215,33 +335,36 @@ sim_tlb_check_cpu(struct sim *s, unsigned cpu, struct sim_vmspace *vs, uint64_t 
 {
 	struct sim_cpu *c = &s->cpu[cpu];
 	uint64_t found = 0, va;
-	unsigned i;
+	uint32_t used;
+	unsigned i, set;
 
 	if (eva - sva > SIM_TLB_SETS * PMAP_PAGE_SIZE) {
 		for (i = 0; i < SIM_TLB_ALL; i++)
-			if (sim_tlb_wanted(&c->tlb[i], vs, sva, eva))
-				found += sim_tlb_check_one(s, cpu, &c->tlb[i]);
+			found += sim_tlb_check_slot(s, cpu, i, vs, sva, eva);
 		return found;
 	}
-	for (va = sva; va < eva; va += PMAP_PAGE_SIZE)
+	for (va = sva; va < eva; va += PMAP_PAGE_SIZE) {
+		set = (unsigned)((va >> PMAP_PAGE_SHIFT) % SIM_TLB_SETS) * SIM_TLB_WAYS;
 		for (i = 0; i < SIM_TLB_WAYS; i++)
-			if (sim_tlb_wanted(&sim_tlb_set(c, va)[i], vs, sva, eva))
-				found += sim_tlb_check_one(s, cpu, &sim_tlb_set(c, va)[i]);
-	for (i = SIM_TLB_LARGE_BASE; i < SIM_TLB_ALL; i++)
-		if (sim_tlb_wanted(&c->tlb[i], vs, sva, eva))
-			found += sim_tlb_check_one(s, cpu, &c->tlb[i]);
+			found += sim_tlb_check_slot(s, cpu, set + i, vs, sva, eva);
+	}
+	for (used = c->large_used; used != 0; used &= used - 1) {
+		i = SIM_TLB_LARGE_BASE + (unsigned)__builtin_ctz(used);
+		found += sim_tlb_check_slot(s, cpu, i, vs, sva, eva);
+	}
 	return found;
 }
 
 uint64_t
 sim_tlb_check(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
 {
-	uint64_t found = 0;
+	uint64_t found = 0, cpus = vs != NULL ? vs->tlb_cpus & s->cpus_used : s->cpus_used;
 	unsigned cpu;
 
 	sva &= ~(PMAP_PAGE_SIZE - 1);
-	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++)
-		if (s->cpus_used >> cpu & 1)
-			found += sim_tlb_check_cpu(s, cpu, vs, sva, eva);
+	for (; cpus != 0; cpus &= cpus - 1) {
+		cpu = (unsigned)__builtin_ctzll(cpus);
+		found += sim_tlb_check_cpu(s, cpu, vs, sva, eva);
+	}
 	return found;
 }

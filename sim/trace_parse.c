@@ -11,6 +11,7 @@
  * (see trace_var.h); trace_format.c is the way back.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,10 +88,11 @@ trace_token_len(const char *s)
 	return (n);
 }
 
+/* Is @s (@n > 0 bytes, no NUL) the word @name?  The first byte decides most. */
 static bool
 trace_token_is(const char *s, size_t n, const char *name)
 {
-	return (strlen(name) == n && memcmp(s, name, n) == 0);
+	return (s[0] == name[0] && strncmp(s, name, n) == 0 && name[n] == '\0');
 }
 
 static int
@@ -448,7 +450,8 @@ trace_parse_line(const char *line, uint64_t lineno, const char *path, struct tra
 	struct trace_parse p;
 
 	memset(ev, 0, sizeof(*ev));
-	memset(&p, 0, sizeof(p));
+	memset(&p, 0, offsetof(struct trace_parse, why)); /* why is written before it is read */
+	p.why[0] = '\0';
 	if (trace_parse_tokens(&p, line) != 0 || trace_run_checks(&p) != 0) {
 		snprintf(err, TRACE_ERR_MAX, "%s:%" PRIu64 ": %s", path, lineno, p.why);
 		return (-1);

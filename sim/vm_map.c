@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 
+#include "sim/mmu.h"
 #include "sim/vm.h"
 
 struct sim_vmspace *
@@ -67,6 +68,7 @@ sim_vmspace_destroy(struct sim *s, struct sim_vmspace *vs)
 	if (s->cfg.oracle != NULL)
 		s->cfg.oracle->gone(s->cfg.oracle->arg, vs);
 	sim_pmaps_release(s, vs);
+	sim_tlb_forget_vmspace(s, vs);
 	while ((e = vs->entries) != NULL) {
 		vs->entries = e->next;
 		sim_entry_free(s, e);

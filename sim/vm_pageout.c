@@ -11,6 +11,8 @@
  * truth kept in sim_page): a dirty page the pmap calls clean would lose
  * data, and is reported as a divergence.
  */
+#include <stdlib.h>
+
 #include "sim/report.h"
 #include "sim/vm.h"
 
@@ -76,14 +78,40 @@ sim_pageout_referenced(struct sim *s, struct sim_page *pg)
 	return ref;
 }
 
-/* Remember where @pg is mapped: the pageout may change those addresses. */
+/* Room for one more touched address; false when host memory runs out. */
+static bool
+sim_touched_room(struct sim *s)
+{
+	size_t cap = s->touched_cap ? 2 * s->touched_cap : 256;
+	struct sim_touched *t;
+
+	if (s->ntouched < s->touched_cap)
+		return true;
+	if ((t = realloc(s->touched, cap * sizeof(*t))) == NULL)
+		return false;
+	s->touched = t;
+	s->touched_cap = cap;
+	return true;
+}
+
+/*
+ * Remember where @pg is mapped: the pageout may change those addresses.
+ * The check covers every pmap of the vmspace, so a vmspace's second pmap
+ * (pair mode) mapping the same address adds nothing.
+ */
 static void
 sim_pageout_touch(struct sim *s, struct sim_page *pg)
 {
+	struct sim_touched *last;
 	struct pmap_pv *pv;
 
-	for (pv = pg->md.pv_list; pv != NULL; pv = pv->pv_next) {
-		if (s->ntouched == SIM_TOUCHED_MAX) {
+	if (s->cfg.check != SIM_CHECK_INCREMENTAL)
+		return; /* no check, or a full one after every event */
+	for (pv = pg->md.pv_list; pv != NULL && !s->touched_overflow; pv = pv->pv_next) {
+		last = s->ntouched ? &s->touched[s->ntouched - 1] : NULL;
+		if (last != NULL && last->vs == pv->pv_pmap->pm_plat && last->va == pv->pv_va)
+			continue;
+		if (!sim_touched_room(s)) {
 			s->touched_overflow = true;
 			return;
 		}

@@ -10,6 +10,7 @@
  * with each other, EPT holding no more than x86.  EPT may hold less: with
  * emulated A/D, R and W wait for the first access.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/mmu.h"
@@ -46,18 +47,26 @@ vfy_rights_excess(const struct sim_walk *w, vm_prot_t max, bool exec_only)
 	return NULL;
 }
 
+/* What the VM holds at an address (sim_vm_resident), asked once for both formats. */
+struct vfy_truth {
+	bool resident;
+	uint64_t hpa;
+	vm_prot_t max;
+	enum pmap_memattr ma;
+};
+
 static void
 vfy_check_walk(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, uint64_t va,
-               const struct sim_walk *w)
+               const struct sim_walk *w, const struct vfy_truth *t)
 {
 	const char *fmt = pm->pm_type == PMAP_TYPE_EPT ? "EPT" : "x86";
 	bool exec_only = (pm->pm_flags & PMAP_SUPPORTS_EXEC_ONLY) != 0;
-	enum pmap_memattr ma;
-	vm_prot_t max;
-	uint64_t hpa;
+	enum pmap_memattr ma = t->ma;
+	vm_prot_t max = t->max;
+	uint64_t hpa = t->hpa;
 	const char *why;
 
-	if (!sim_vm_resident(s, vs, va, &hpa, &max, &ma)) {
+	if (!t->resident) {
 		sim_diverge(s, vs, va, "mapped without the VM",
 		            "%s maps %#lx to hpa %#lx, but the VM holds no page there", fmt, va,
 		            w->hpa);
@@ -111,24 +120,52 @@ vfy_check_pair(struct sim *s, struct sim_vmspace *vs, struct pmap *ept, uint64_t
 }
 
 void
+vfy_walkers_init(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk)
+{
+	wk->x86_done = wk->x86_lost = false;
+	wk->x86_ok = NULL;
+	wk->nok = wk->capok = wk->nextok = 0;
+	if (vs->has_x86)
+		sim_walker_init(s, &wk->x86, &vs->x86);
+	if (vs->has_ept)
+		sim_walker_init(s, &wk->ept, &vs->ept);
+}
+
+void
+vfy_walkers_fini(struct vfy_walkers *wk)
+{
+	free(wk->x86_ok);
+	wk->x86_ok = NULL;
+}
+
+void
+vfy_check_walked(struct sim *s, struct sim_vmspace *vs, uint64_t va, const struct sim_walk *x,
+                 const struct sim_walk *e)
+{
+	struct vfy_truth t;
+
+	s->stats.checks++;
+	if ((vs->has_x86 && x->ok) || (vs->has_ept && e->ok))
+		t.resident = sim_vm_resident(s, vs, va, &t.hpa, &t.max, &t.ma);
+	if (vs->has_x86 && x->ok)
+		vfy_check_walk(s, vs, &vs->x86, va, x, &t);
+	if (vs->has_ept && e->ok)
+		vfy_check_walk(s, vs, &vs->ept, va, e, &t);
+	if (vs->has_x86 && vs->has_ept)
+		vfy_check_pair(s, vs, &vs->ept, va, x, e);
+}
+
+void
 vfy_check_va(struct sim *s, struct sim_vmspace *vs, uint64_t va)
 {
 	struct sim_walk x, e;
 
-	s->stats.checks++;
 	x.ok = e.ok = false;
-	if (vs->has_x86) {
+	if (vs->has_x86)
 		sim_mmu_walk(s, &vs->x86, va, &x);
-		if (x.ok)
-			vfy_check_walk(s, vs, &vs->x86, va, &x);
-	}
-	if (vs->has_ept) {
+	if (vs->has_ept)
 		sim_mmu_walk(s, &vs->ept, va, &e);
-		if (e.ok)
-			vfy_check_walk(s, vs, &vs->ept, va, &e);
-	}
-	if (vs->has_x86 && vs->has_ept)
-		vfy_check_pair(s, vs, &vs->ept, va, &x, &e);
+	vfy_check_walked(s, vs, va, &x, &e);
 }
 
 /* Do @n bytes at two physical addresses agree?  Not when either is not RAM. */

@@ -23,9 +23,35 @@ void vfy_check_va(struct sim *s, struct sim_vmspace *vs, uint64_t va);
 /* The @n bytes a copy routine reached at @hpa for @va, read the other ways. */
 void vfy_check_copy(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t hpa, uint64_t n);
 
+/*
+ * Walkers of a vmspace's pmaps for one check, during which no table
+ * changes: consecutive addresses share the walk of the tables above them.
+ */
+struct vfy_walkers {
+	struct sim_walker x86, ept;
+	/*
+	 * Pair mode: the pages of the range the x86 walk translated, in
+	 * ascending spans, kept by the x86 pass for the EPT pass (which
+	 * skips them: they were checked in both formats).
+	 */
+	bool x86_done, x86_lost; /* the list is complete / host memory ran out */
+	struct vfy_span {
+		uint64_t sva, eva;
+	} * x86_ok;
+	size_t nok, capok, nextok;
+};
+
+void vfy_walkers_init(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk);
+void vfy_walkers_fini(struct vfy_walkers *wk);
+
+/* vfy_check_va with @vs's walks at @va done (x->ok / e->ok false where none). */
+void vfy_check_walked(struct sim *s, struct sim_vmspace *vs, uint64_t va, const struct sim_walk *x,
+                      const struct sim_walk *e);
+
 /* vfy_tables.c: every leaf of @pm in [sva, eva); with @structure, the invariants. */
-void vfy_check_tables(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, uint64_t sva,
-                      uint64_t eva, bool structure, struct sim_hash *writers);
+void vfy_check_tables(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk,
+                      struct pmap *pm, uint64_t sva, uint64_t eva, bool structure,
+                      struct sim_hash *writers);
 
 /* vfy_check.c: an EPT pmap against the x86 walk of the same address. */
 void vfy_check_pair(struct sim *s, struct sim_vmspace *vs, struct pmap *ept, uint64_t va,

@@ -295,3 +295,72 @@ vfy_walk_ept(const struct vfy_mem *mem, uint64_t eptp, uint64_t gpa, unsigned ac
 		return ept_set_ad(&w);
 	return VFY_EPT_OK;
 }
+
+void
+vfy_ept_cursor_init(struct vfy_ept_cursor *c, const struct vfy_mem *mem, uint64_t eptp,
+                    const struct vfy_ept_caps *caps)
+{
+	c->mem = mem;
+	c->caps = caps;
+	c->eptp = eptp;
+	c->depth = VFY_LEVEL_PML4E + 1;
+}
+
+/*
+ * Resume a walk of @gpa below the deepest cached table entry on its path
+ * (see x86_cursor_resume).  Returns the level to read next.
+ */
+static int
+ept_cursor_resume(const struct vfy_ept_cursor *c, struct ept_walk *w, uint64_t *table)
+{
+	int level, l;
+
+	for (level = c->depth; level <= VFY_LEVEL_PML4E; level++)
+		if (w->gpa >> (12 + 9 * level) == c->tag[level])
+			break;
+	if (level > VFY_LEVEL_PML4E)
+		return VFY_LEVEL_PML4E;
+	for (l = VFY_LEVEL_PML4E; l >= level; l--) {
+		w->res->entries[l] = c->entries[l];
+		w->res->entry_hpa[l] = c->entry_hpa[l];
+	}
+	w->rights = c->rights[level];
+	*table = c->next[level];
+	return level - 1;
+}
+
+/* Remember the table entry the walk of @w just went through at @level. */
+static void
+ept_cursor_keep(struct vfy_ept_cursor *c, const struct ept_walk *w, int level, uint64_t table)
+{
+	c->depth = level;
+	c->tag[level] = w->gpa >> (12 + 9 * level);
+	c->next[level] = table;
+	c->entries[level] = w->res->entries[level];
+	c->entry_hpa[level] = w->res->entry_hpa[level];
+	c->rights[level] = w->rights;
+}
+
+/* vfy_walk_ept(@access 0) through the cursor (see vfy_walk.h). */
+enum vfy_ept_outcome
+vfy_walk_ept_cursor(struct vfy_ept_cursor *c, uint64_t gpa, struct vfy_ept_result *res)
+{
+	struct ept_walk w = { c->mem, c->caps, gpa, 0, res, EPT_XWR };
+	uint64_t table = c->eptp & VFY_ADDR_4K;
+	const char *why;
+	int level;
+
+	*res = (struct vfy_ept_result){ .outcome = VFY_EPT_OK };
+	for (level = ept_cursor_resume(c, &w, &table);; level--) {
+		if (ept_step(&w, level, &table) != VFY_EPT_OK)
+			return res->outcome;
+		if (ept_is_leaf(level, res->entries[level]))
+			break;
+		ept_cursor_keep(c, &w, level, table);
+	}
+	ept_leaf(&w, level, res->entries[level]);
+	why = ept_rights(&w);
+	if (why != NULL)
+		return ept_fail(&w, VFY_EPT_VIOLATION, why);
+	return VFY_EPT_OK;
+}

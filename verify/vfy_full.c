@@ -18,10 +18,16 @@ static void
 vfy_check_space(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva, bool structure,
                 struct sim_hash *writers)
 {
-	if (vs->has_x86)
-		vfy_check_tables(s, vs, &vs->x86, sva, eva, structure, writers);
+	struct vfy_walkers wk;
+
+	vfy_walkers_init(s, vs, &wk);
+	if (vs->has_x86) {
+		vfy_check_tables(s, vs, &wk, &vs->x86, sva, eva, structure, writers);
+		wk.x86_done = !wk.x86_lost;
+	}
 	if (vs->has_ept)
-		vfy_check_tables(s, vs, &vs->ept, sva, eva, structure, writers);
+		vfy_check_tables(s, vs, &wk, &vs->ept, sva, eva, structure, writers);
+	vfy_walkers_fini(&wk);
 }
 
 /*
@@ -59,13 +65,16 @@ vfy_check_converted(struct sim *s, struct sim_vmspace *vs)
 {
 	struct pmap_convert_report rep;
 	struct sim_vmspace view = *vs;
+	struct vfy_walkers wk;
 
 	if (!vfy_convert(s, vs, &view.ept, &rep)) {
 		sim_fail(s, "converting vmspace %u to EPT: physical memory is full", vs->id);
 		return;
 	}
 	view.has_ept = true;
-	vfy_check_tables(s, &view, &view.ept, 0, PMAP_USER_MAX, true, NULL);
+	vfy_walkers_init(s, &view, &wk);
+	vfy_check_tables(s, &view, &wk, &view.ept, 0, PMAP_USER_MAX, true, NULL);
+	vfy_walkers_fini(&wk);
 	s->stats.converted_leaves += rep.leaves[0] + rep.leaves[1];
 	(void)pmap_remove_forget_ad(&view.ept, 0, PMAP_USER_MAX);
 	pmap_release(&view.ept);
@@ -119,7 +128,7 @@ vfy_event_range(const struct trace_event *ev, uint64_t *sva, uint64_t *eva)
 static void
 vfy_check_touched(struct sim *s)
 {
-	unsigned i;
+	size_t i;
 
 	for (i = 0; i < s->ntouched; i++) {
 		struct sim_touched *t = &s->touched[i];
@@ -132,7 +141,7 @@ vfy_check_touched(struct sim *s)
 /*
  * The pages an event may have changed: its range for map operations and
  * accesses, the whole vmspace for fork and exec, and wherever the pageout
- * daemon touched pages (everything when it touched too many).
+ * daemon touched pages (everything when host memory ran out recording them).
  */
 void
 vfy_check_event(struct sim *s, const struct trace_event *ev)

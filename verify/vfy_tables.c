@@ -13,6 +13,8 @@
  * leaves are entries at level 0 or with bit 7 (PS) at levels 1-2, the same
  * bit in both formats (SDM 3A table 4-18, 3C table 29-5).
  */
+#include <stdlib.h>
+
 #include "sim/report.h"
 #include "sim/vm.h"
 #include "verify/vfy_check.h"
@@ -23,6 +25,7 @@
 struct vfy_walkctx {
 	struct sim *s;
 	struct sim_vmspace *vs;
+	struct vfy_walkers *wk;
 	struct pmap *pm;
 	uint64_t sva, eva; /* [sva, eva) */
 	bool structure;    /* check counts and pv lists too */
@@ -87,41 +90,105 @@ vfy_leaf_writer(struct vfy_walkctx *c, uint64_t va, uint64_t hpa)
 		sim_hash_put(c->writers, hpa, (void *)(uintptr_t)(c->vs->id + 1u));
 }
 
-/*
- * In pair mode an address the x86 tables map was checked, both formats,
- * when the x86 leaves were visited: do not check (and report) it twice.
- */
-static bool
-vfy_checked_with_x86(struct vfy_walkctx *c, uint64_t va)
+/* Note that the x86 walk of @va translated, for the EPT pass that follows. */
+static void
+vfy_x86_ok_add(struct vfy_walkers *wk, uint64_t va)
 {
-	struct sim_walk w;
+	struct vfy_span *last = wk->nok ? &wk->x86_ok[wk->nok - 1] : NULL, *grown;
+	size_t cap = wk->capok ? 2 * wk->capok : 64;
 
-	if (c->pm != &c->vs->ept || !c->vs->has_x86)
-		return false;
-	sim_mmu_walk(c->s, &c->vs->x86, va, &w);
-	return w.ok;
+	if (last != NULL && last->eva == va) {
+		last->eva = va + PMAP_PAGE_SIZE;
+		return;
+	}
+	if (wk->nok == wk->capok) {
+		if ((grown = realloc(wk->x86_ok, cap * sizeof(*grown))) == NULL) {
+			wk->x86_done = false; /* the EPT pass walks x86 again */
+			wk->x86_lost = true;
+			return;
+		}
+		wk->x86_ok = grown;
+		wk->capok = cap;
+	}
+	wk->x86_ok[wk->nok++] = (struct vfy_span){ va, va + PMAP_PAGE_SIZE };
 }
 
-/* Each 4 KiB page of a leaf, through vfy_check_va. */
+/* Did the x86 pass translate @va?  The EPT pass asks in ascending order. */
+static bool
+vfy_x86_ok_has(struct vfy_walkers *wk, uint64_t va)
+{
+	while (wk->nextok < wk->nok && wk->x86_ok[wk->nextok].eva <= va)
+		wk->nextok++;
+	return wk->nextok < wk->nok && wk->x86_ok[wk->nextok].sva <= va;
+}
+
+/*
+ * A page of an x86 leaf: both formats against the VM and each other;
+ * with @writers, the writable frames of both (the EPT pass skips the
+ * pages the x86 walk translates).
+ */
+static void
+vfy_x86_page(struct vfy_walkctx *c, uint64_t va)
+{
+	struct vfy_walkers *wk = c->wk;
+	struct sim_walk x, e;
+
+	e.ok = false;
+	sim_walker_walk(&wk->x86, va, &x);
+	if (c->vs->has_ept)
+		sim_walker_walk(&wk->ept, va, &e);
+	vfy_check_walked(c->s, c->vs, va, &x, &e);
+	if (x.ok && !wk->x86_lost)
+		vfy_x86_ok_add(wk, va);
+	if (c->writers != NULL && x.ok && x.w)
+		vfy_leaf_writer(c, va, x.hpa);
+	if (c->writers != NULL && x.ok && e.ok && e.w)
+		vfy_leaf_writer(c, va, e.hpa);
+}
+
+/*
+ * A page of an EPT leaf.  In pair mode a page the x86 walk translates was
+ * checked, both formats, in the x86 pass: it is not checked (and
+ * reported) twice.  After an x86 pass its list says which; otherwise
+ * (a conversion's pmap) the x86 tables are walked again.
+ */
+static void
+vfy_ept_page(struct vfy_walkctx *c, uint64_t va)
+{
+	struct vfy_walkers *wk = c->wk;
+	struct sim_walk x, e;
+
+	x.ok = false;
+	if (wk->x86_done) {
+		if (vfy_x86_ok_has(wk, va))
+			return; /* checked, its writable frames noted, in the x86 pass */
+	} else if (c->vs->has_x86) {
+		sim_walker_walk(&wk->x86, va, &x);
+		if (x.ok && c->writers == NULL)
+			return;
+	}
+	sim_walker_walk(&wk->ept, va, &e);
+	if (!x.ok)
+		vfy_check_walked(c->s, c->vs, va, &x, &e);
+	if (c->writers != NULL && e.ok && e.w)
+		vfy_leaf_writer(c, va, e.hpa);
+}
+
+/* Each 4 KiB page of a leaf in [sva, eva). */
 static void
 vfy_leaf_pages(struct vfy_walkctx *c, uint64_t va, uint64_t pte, int level)
 {
-	uint64_t off, size = vfy_level_size(level);
-	struct sim_walk w;
+	uint64_t sva = va > c->sva ? va : c->sva, eva = va + vfy_level_size(level);
 
 	if (c->structure)
 		vfy_leaf_structure(c, va, pte, level);
-	for (off = 0; off < size; off += PMAP_PAGE_SIZE) {
-		if (va + off < c->sva || va + off >= c->eva)
-			continue;
-		if (!vfy_checked_with_x86(c, va + off))
-			vfy_check_va(c->s, c->vs, va + off);
-		if (c->writers == NULL)
-			continue;
-		sim_mmu_walk(c->s, c->pm, va + off, &w);
-		if (w.ok && w.w)
-			vfy_leaf_writer(c, va + off, w.hpa);
-	}
+	if (eva > c->eva)
+		eva = c->eva;
+	for (va = sva; va < eva; va += PMAP_PAGE_SIZE)
+		if (c->pm == &c->vs->ept)
+			vfy_ept_page(c, va);
+		else
+			vfy_x86_page(c, va);
 }
 
 static void
@@ -161,6 +228,21 @@ vfy_table_span(const struct vfy_walkctx *c, int level, uint64_t base, unsigned *
 		*last = (unsigned)((c->eva - 1 - base) / size);
 }
 
+/* The first non-zero entry of @pt in [i, last], or last + 1; eight at a time when aligned. */
+static unsigned
+vfy_next_entry(const uint64_t *pt, unsigned i, unsigned last)
+{
+	for (; i <= last; i++) {
+		while ((i & 7) == 0 && i + 7 <= last &&
+		       (pt[i] | pt[i + 1] | pt[i + 2] | pt[i + 3] | pt[i + 4] | pt[i + 5] |
+		        pt[i + 6] | pt[i + 7]) == 0)
+			i += 8;
+		if (i > last || pt[i] != 0)
+			break;
+	}
+	return i;
+}
+
 static void
 vfy_table(struct vfy_walkctx *c, uint64_t table, int level, uint64_t base)
 {
@@ -171,9 +253,7 @@ vfy_table(struct vfy_walkctx *c, uint64_t table, int level, uint64_t base)
 	if (pt == NULL)
 		return vfy_table_count(c, table, level, 0, base);
 	vfy_table_span(c, level, base, &first, &last);
-	for (i = first; i <= last; i++) {
-		if (pt[i] == 0)
-			continue;
+	for (i = vfy_next_entry(pt, first, last); i <= last; i = vfy_next_entry(pt, i + 1, last)) {
 		nonzero++;
 		va = base + i * size;
 		if (va >= c->eva || va + size <= c->sva)
@@ -189,10 +269,10 @@ vfy_table(struct vfy_walkctx *c, uint64_t table, int level, uint64_t base)
 
 /* Check every leaf of @pm in [sva, eva); with @structure, the invariants too. */
 void
-vfy_check_tables(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, uint64_t sva, uint64_t eva,
-                 bool structure, struct sim_hash *writers)
+vfy_check_tables(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk, struct pmap *pm,
+                 uint64_t sva, uint64_t eva, bool structure, struct sim_hash *writers)
 {
-	struct vfy_walkctx c = { s, vs, pm, sva, eva, structure, 0, writers, vfy_leaf_pages };
+	struct vfy_walkctx c = { s, vs, wk, pm, sva, eva, structure, 0, writers, vfy_leaf_pages };
 
 	vfy_table(&c, pm->pm_root_hpa, 3, 0);
 	if (structure && c.managed != pm->pm_stats.pv_used)

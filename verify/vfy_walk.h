@@ -80,6 +80,34 @@ enum vfy_x86_outcome vfy_walk_x86(const struct vfy_mem *mem, uint64_t cr3, uint6
                                   unsigned access, bool user, const struct vfy_x86_ctl *ctl,
                                   struct vfy_x86_result *res);
 
+/*
+ * A walk cursor: translations (access 0, no A/D) of many addresses under
+ * one CR3 whose tables do not change in between, as a range check makes
+ * them.  The path of the last walk stays cached level by level, so the
+ * next address in the same 2 MiB (1 GiB, 512 GiB) region reads only the
+ * entries below the table they share.  Each result is the one
+ * vfy_walk_x86() gives with @access 0 for the same memory: the cached
+ * entries are the ones it would read again.  A caller that changes the
+ * tables starts a new cursor.
+ */
+struct vfy_x86_cursor {
+	const struct vfy_mem *mem;
+	const struct vfy_x86_ctl *ctl;
+	uint64_t cr3;
+	bool user;
+	int depth;           /* levels 3 .. depth hold a cached table entry; 4: none */
+	uint64_t tag[4];     /* gva >> (12 + 9 * level) of the cached entry */
+	uint64_t next[4];    /* the table it points to */
+	uint64_t entries[4]; /* and its raw value and address */
+	uint64_t entry_hpa[4];
+	bool rw_all[4], us_all[4], xd_any[4]; /* rights folded down to that level */
+};
+
+void vfy_x86_cursor_init(struct vfy_x86_cursor *c, const struct vfy_mem *mem, uint64_t cr3,
+                         bool user, const struct vfy_x86_ctl *ctl);
+enum vfy_x86_outcome vfy_walk_x86_cursor(struct vfy_x86_cursor *c, uint64_t gva,
+                                         struct vfy_x86_result *res);
+
 /* ---- EPT ---- */
 
 struct vfy_ept_caps {
@@ -125,6 +153,24 @@ struct vfy_ept_result {
 enum vfy_ept_outcome vfy_walk_ept(const struct vfy_mem *mem, uint64_t eptp, uint64_t gpa,
                                   unsigned access, const struct vfy_ept_caps *caps,
                                   struct vfy_ept_result *res);
+
+/* The EPT counterpart of struct vfy_x86_cursor (access 0, no A/D). */
+struct vfy_ept_cursor {
+	const struct vfy_mem *mem;
+	const struct vfy_ept_caps *caps;
+	uint64_t eptp;
+	int depth;
+	uint64_t tag[4];
+	uint64_t next[4];
+	uint64_t entries[4];
+	uint64_t entry_hpa[4];
+	uint64_t rights[4]; /* XWR, AND down to that level */
+};
+
+void vfy_ept_cursor_init(struct vfy_ept_cursor *c, const struct vfy_mem *mem, uint64_t eptp,
+                         const struct vfy_ept_caps *caps);
+enum vfy_ept_outcome vfy_walk_ept_cursor(struct vfy_ept_cursor *c, uint64_t gpa,
+                                         struct vfy_ept_result *res);
 
 /* ---- words, for reports ---- */
 

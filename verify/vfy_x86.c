@@ -313,3 +313,78 @@ vfy_walk_x86(const struct vfy_mem *mem, uint64_t cr3, uint64_t gva, unsigned acc
 		return x86_set_ad(&w);
 	return VFY_X86_OK;
 }
+
+void
+vfy_x86_cursor_init(struct vfy_x86_cursor *c, const struct vfy_mem *mem, uint64_t cr3, bool user,
+                    const struct vfy_x86_ctl *ctl)
+{
+	c->mem = mem;
+	c->ctl = ctl;
+	c->cr3 = cr3;
+	c->user = user;
+	c->depth = VFY_LEVEL_PML4E + 1;
+}
+
+/*
+ * Resume a walk of @gva below the deepest cached table entry on its path:
+ * the entries above, their rights folded, and the next table.  Returns
+ * the level to read next (3 when nothing is cached for @gva).
+ */
+static int
+x86_cursor_resume(const struct vfy_x86_cursor *c, struct x86_walk *w, uint64_t *table)
+{
+	int level, l;
+
+	for (level = c->depth; level <= VFY_LEVEL_PML4E; level++)
+		if (w->gva >> (12 + 9 * level) == c->tag[level])
+			break;
+	if (level > VFY_LEVEL_PML4E)
+		return VFY_LEVEL_PML4E;
+	for (l = VFY_LEVEL_PML4E; l >= level; l--) {
+		w->res->entries[l] = c->entries[l];
+		w->res->entry_hpa[l] = c->entry_hpa[l];
+	}
+	w->rw_all = c->rw_all[level];
+	w->us_all = c->us_all[level];
+	w->xd_any = c->xd_any[level];
+	*table = c->next[level];
+	return level - 1;
+}
+
+/* Remember the table entry the walk of @w just went through at @level. */
+static void
+x86_cursor_keep(struct vfy_x86_cursor *c, const struct x86_walk *w, int level, uint64_t table)
+{
+	c->depth = level;
+	c->tag[level] = w->gva >> (12 + 9 * level);
+	c->next[level] = table;
+	c->entries[level] = w->res->entries[level];
+	c->entry_hpa[level] = w->res->entry_hpa[level];
+	c->rw_all[level] = w->rw_all;
+	c->us_all[level] = w->us_all;
+	c->xd_any[level] = w->xd_any;
+}
+
+/* vfy_walk_x86(@access 0) through the cursor (see vfy_walk.h). */
+enum vfy_x86_outcome
+vfy_walk_x86_cursor(struct vfy_x86_cursor *c, uint64_t gva, struct vfy_x86_result *res)
+{
+	struct x86_walk w = { c->mem, c->ctl, gva, 0, c->user, res, true, true, false };
+	uint64_t table = c->cr3 & VFY_ADDR_4K;
+	const char *why;
+	int level;
+
+	*res = (struct vfy_x86_result){ .outcome = VFY_X86_OK };
+	for (level = x86_cursor_resume(c, &w, &table);; level--) {
+		if (x86_step(&w, level, &table) != VFY_X86_OK)
+			return res->outcome;
+		if (x86_is_leaf(level, res->entries[level]))
+			break;
+		x86_cursor_keep(c, &w, level, table);
+	}
+	x86_leaf(&w, level, res->entries[level]);
+	why = x86_rights(&w);
+	if (why != NULL)
+		return x86_fail(&w, VFY_X86_PROTECTION, why);
+	return VFY_X86_OK;
+}

@@ -158,6 +158,34 @@ test_replay_formats_disagree_rights(void **state)
 }
 
 /*
+ * 3b. Only the EPT tables translate VA: its x86 leaf loses P (bit 0),
+ * the rest of the entry kept, so the table counts and pv lists still
+ * hold.  The x86 pass reaches the leaf (a non-zero entry) and its walk
+ * does not translate: "formats disagree" for the EPT translation.  The
+ * EPT pass skips only the pages the x86 walk translated, so it checks VA
+ * again and reports it a second time.  The page was touched by a user
+ * fault (EPT path), so no x86 TLB entry goes stale.
+ */
+static const struct leaf_case ept_only_cases[] = {
+	{
+	    .name = "P (bit 0) of the x86 leaf of a rw- page",
+	    .mmap = "mmap vm=1 va=0x400000 len=0x1000 prot=rw- share=private backing=anon",
+	    .touch = "fault vm=1 tid=1 cpu=0 va=0x400000 access=w mode=user",
+	    .clear = 1ul << 0,
+	    .event = 4,
+	    .whats = { "formats disagree", "formats disagree" },
+	    .nwhats = 2,
+	    .detail = "x86 maps nothing",
+	},
+};
+
+static void
+test_replay_formats_disagree_ept_only(void **state)
+{
+	run_leaf_cases(state, ept_only_cases, NELEM(ept_only_cases));
+}
+
+/*
  * 4. A leaf grants a right the VM withholds: the rights check fires for
  * that format, and the pair check too where the other format stayed
  * right; each once per pmap whose tables map VA.
@@ -465,6 +493,7 @@ main(void)
 		T(test_replay_wrong_frame),
 		T(test_replay_formats_disagree_frame),
 		T(test_replay_formats_disagree_rights),
+		T(test_replay_formats_disagree_ept_only),
 		T(test_replay_rights),
 		T(test_replay_rights_none),
 		T(test_replay_supervisor_page),

@@ -78,5 +78,7 @@ extern const struct CMUnitTest vfy_x86_tests[];
 extern const size_t vfy_x86_ntests;
 extern const struct CMUnitTest vfy_ept_tests[];
 extern const size_t vfy_ept_ntests;
+extern const struct CMUnitTest vfy_cursor_tests[];
+extern const size_t vfy_cursor_ntests;
 
 #endif /* EPTSIM_TESTS_VERIFY_VFY_TEST_H */

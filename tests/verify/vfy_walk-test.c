@@ -3,7 +3,7 @@
  *
  * vfy_walk-test.c - the RAM fixture of the reference-walker tests, the
  * describe tests, and main: runs the x86 (vfy_x86-test.c), EPT
- * (vfy_ept-test.c) and describe groups.
+ * (vfy_ept-test.c), cursor (vfy_cursor-test.c) and describe groups.
  */
 #include <stdio.h>
 #include <string.h>
@@ -227,6 +227,8 @@ main(void)
 
 	failed += _cmocka_run_group_tests("vfy_x86", vfy_x86_tests, vfy_x86_ntests, NULL, NULL);
 	failed += _cmocka_run_group_tests("vfy_ept", vfy_ept_tests, vfy_ept_ntests, NULL, NULL);
+	failed +=
+	    _cmocka_run_group_tests("vfy_cursor", vfy_cursor_tests, vfy_cursor_ntests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("vfy_describe", describe_tests, NULL, NULL);
 	return failed;
 }

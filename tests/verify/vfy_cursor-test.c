@@ -1,0 +1,255 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * vfy_cursor-test.c - the walk cursors (vfy_walk.h) give, address by
+ * address, what a plain walk with access 0 gives: same outcome, reason,
+ * level, entries and their addresses, frame, size, rights, memory type
+ * and A/D.  The tables are four levels of seeded random entries (present
+ * or not, tables or leaves, reserved bits, bad table addresses), walked
+ * in address order (the cursor resumes below a shared table) and in a
+ * shuffled order (it resumes at any level, or starts over).
+ */
+#include <string.h>
+
+#include "tests/verify/vfy_test.h"
+
+/* Each level's table holds random entries at C_N indexes from C_FIRST. */
+#define C_FIRST 0x1f9u
+#define C_N     7u
+
+static uint64_t c_rng;
+
+static uint64_t
+c_rand(void)
+{
+	c_rng = c_rng * 6364136223846793005ull + 1442695040888963407ull;
+	return c_rng >> 11;
+}
+
+/*
+ * A random entry of a table at @level: zero, a pointer to the next
+ * table, the same with a bad address, or random flags and frame bits
+ * (leaf or not, reserved bits or not); low 12 bits and bits 63, 52-62
+ * and 47-50 random.
+ */
+static uint64_t
+c_entry(int level)
+{
+	uint64_t flags = c_rand() & 0xfffu, r = c_rand() % 8;
+
+	flags |= (c_rand() % 4 == 0) ? B(63) : 0;
+	flags |= (c_rand() % 8 == 0) ? B(49) : 0; /* past T_MAXPHY */
+	flags |= (c_rand() % 8 == 0) ? B(21) | B(14) : 0;
+	if (r == 0)
+		return 0;
+	if (r == 1)
+		return T_NOT_RAM | (flags & ~B(7));
+	/* Mostly well-formed: present (P, R) and no bits 6:3 (EPT reserves them). */
+	if (c_rand() % 4 != 0)
+		flags = (flags & ~0x78ull) | 1;
+	if (level > L_PTE && r < 6)
+		return T_TABLE(level - 1) | (flags & ~B(7));
+	return (c_rand() & 0x7fffc0000000ull) | flags;
+}
+
+static void
+c_fill(uint64_t seed)
+{
+	int level;
+	unsigned i;
+
+	c_rng = seed;
+	for (level = L_PML4E; level >= L_PTE; level--)
+		for (i = 0; i < C_N; i++)
+			t_set(T_TABLE(level) + 8 * (C_FIRST + i), c_entry(level));
+}
+
+/* The @n-th address of the cross product of the C_N indexes per level. */
+static uint64_t
+c_addr(unsigned n)
+{
+	uint64_t va = 0x123;
+	int level;
+
+	for (level = L_PTE; level <= L_PML4E; level++, n /= C_N)
+		va |= (uint64_t)(C_FIRST + n % C_N) << (12 + 9 * level);
+	return va;
+}
+
+#define C_ADDRS (C_N * C_N * C_N * C_N)
+
+static void
+c_order(unsigned *order, bool shuffled)
+{
+	unsigned i, j, t;
+
+	for (i = 0; i < C_ADDRS; i++)
+		order[i] = i;
+	for (i = C_ADDRS - 1; shuffled && i > 0; i--) {
+		j = (unsigned)(c_rand() % (i + 1));
+		t = order[i], order[i] = order[j], order[j] = t;
+	}
+}
+
+static void
+c_same_x86(uint64_t va, const struct vfy_x86_result *a, const struct vfy_x86_result *b)
+{
+	int l;
+
+	if (a->outcome != b->outcome || a->reason != b->reason || a->level != b->level ||
+	    a->hpa != b->hpa || a->page_size != b->page_size || a->r != b->r || a->w != b->w ||
+	    a->x != b->x || a->u != b->u || a->memtype != b->memtype || a->global != b->global ||
+	    a->dirty != b->dirty || a->accessed != b->accessed || a->error_code != b->error_code)
+		fail_msg("x86 %#lx: walk %s/%s level %d hpa %#lx rwxu %d%d%d%d, cursor %s/%s level "
+		         "%d hpa %#lx rwxu %d%d%d%d",
+		         va, vfy_x86_outcome_name(a->outcome), a->reason ? a->reason : "-",
+		         a->level, a->hpa, a->r, a->w, a->x, a->u, vfy_x86_outcome_name(b->outcome),
+		         b->reason ? b->reason : "-", b->level, b->hpa, b->r, b->w, b->x, b->u);
+	for (l = 0; l < 4; l++)
+		if (a->entries[l] != b->entries[l] || a->entry_hpa[l] != b->entry_hpa[l])
+			fail_msg("x86 %#lx level %d: walk read %#lx at %#lx, cursor %#lx at %#lx",
+			         va, l, a->entries[l], a->entry_hpa[l], b->entries[l],
+			         b->entry_hpa[l]);
+}
+
+static void
+c_same_ept(uint64_t va, const struct vfy_ept_result *a, const struct vfy_ept_result *b)
+{
+	int l;
+
+	if (a->outcome != b->outcome || a->reason != b->reason || a->level != b->level ||
+	    a->hpa != b->hpa || a->page_size != b->page_size || a->r != b->r || a->w != b->w ||
+	    a->x != b->x || a->memtype != b->memtype || a->ipat != b->ipat ||
+	    a->dirty != b->dirty || a->accessed != b->accessed || a->exit_qual != b->exit_qual)
+		fail_msg("EPT %#lx: walk %s/%s level %d hpa %#lx rwx %d%d%d, cursor %s/%s level %d "
+		         "hpa %#lx rwx %d%d%d",
+		         va, vfy_ept_outcome_name(a->outcome), a->reason ? a->reason : "-",
+		         a->level, a->hpa, a->r, a->w, a->x, vfy_ept_outcome_name(b->outcome),
+		         b->reason ? b->reason : "-", b->level, b->hpa, b->r, b->w, b->x);
+	for (l = 0; l < 4; l++)
+		if (a->entries[l] != b->entries[l] || a->entry_hpa[l] != b->entry_hpa[l])
+			fail_msg("EPT %#lx level %d: walk read %#lx at %#lx, cursor %#lx at %#lx",
+			         va, l, a->entries[l], a->entry_hpa[l], b->entries[l],
+			         b->entry_hpa[l]);
+}
+
+/* Outcomes seen, so a table that never reaches a leaf cannot pass unseen. */
+struct c_seen {
+	unsigned ok, fail;
+};
+
+static void
+c_run_x86(uint64_t seed, bool shuffled, bool user, struct c_seen *seen)
+{
+	static unsigned order[C_ADDRS];
+	struct vfy_x86_ctl ctl = { true, true, false, (seed & 1) != 0, 0x0007010500070406ul };
+	struct vfy_x86_result a, b;
+	struct vfy_x86_cursor c;
+	unsigned i;
+
+	c_fill(seed);
+	c_order(order, shuffled);
+	vfy_x86_cursor_init(&c, t_mem(false), T_TABLE(L_PML4E), user, &ctl);
+	for (i = 0; i < C_ADDRS; i++) {
+		uint64_t va = c_addr(order[i]);
+
+		vfy_walk_x86(t_mem(false), T_TABLE(L_PML4E), va, 0, user, &ctl, &a);
+		assert_int_equal(vfy_walk_x86_cursor(&c, va, &b), a.outcome);
+		c_same_x86(va, &a, &b);
+		if (a.outcome == VFY_X86_OK)
+			seen->ok++;
+		else
+			seen->fail++;
+	}
+}
+
+static void
+c_run_ept(uint64_t seed, bool shuffled, bool exec_only, struct c_seen *seen)
+{
+	static unsigned order[C_ADDRS];
+	struct vfy_ept_caps caps = { exec_only, (seed & 1) != 0 };
+	uint64_t eptp = T_TABLE(L_PML4E) | 0x5e;
+	struct vfy_ept_result a, b;
+	struct vfy_ept_cursor c;
+	unsigned i;
+
+	c_fill(seed);
+	c_order(order, shuffled);
+	vfy_ept_cursor_init(&c, t_mem(false), eptp, &caps);
+	for (i = 0; i < C_ADDRS; i++) {
+		uint64_t va = c_addr(order[i]);
+
+		vfy_walk_ept(t_mem(false), eptp, va, 0, &caps, &a);
+		assert_int_equal(vfy_walk_ept_cursor(&c, va, &b), a.outcome);
+		c_same_ept(va, &a, &b);
+		if (a.outcome == VFY_EPT_OK)
+			seen->ok++;
+		else
+			seen->fail++;
+	}
+}
+
+/* 64 random table sets, each in order and shuffled, both modes. */
+static void
+test_vfy_cursor_x86_equals_walk(void **state)
+{
+	struct c_seen seen = { 0, 0 };
+	uint64_t seed;
+
+	(void)state;
+	for (seed = 1; seed <= 64; seed++) {
+		c_run_x86(seed, false, true, &seen);
+		c_run_x86(seed, true, seed % 3 != 0, &seen);
+	}
+	print_message("%u translations, %u faults\n", seen.ok, seen.fail);
+	assert_true(seen.ok > 1000);
+	assert_true(seen.fail > 1000);
+}
+
+static void
+test_vfy_cursor_ept_equals_walk(void **state)
+{
+	struct c_seen seen = { 0, 0 };
+	uint64_t seed;
+
+	(void)state;
+	for (seed = 1; seed <= 64; seed++) {
+		c_run_ept(seed, false, true, &seen);
+		c_run_ept(seed, true, seed % 3 != 0, &seen);
+	}
+	print_message("%u translations, %u faults\n", seen.ok, seen.fail);
+	assert_true(seen.ok > 1000);
+	assert_true(seen.fail > 1000);
+}
+
+/*
+ * The cursor holds the path it read: a table changed under it is not
+ * seen (the contract: a caller that changes the tables starts a new
+ * cursor), and a new cursor sees it.
+ */
+static void
+test_vfy_cursor_keeps_its_path(void **state)
+{
+	struct vfy_x86_ctl ctl = { true, true, false, false, 0x0007010500070406ul };
+	struct vfy_x86_result r;
+	struct vfy_x86_cursor c;
+	const uint64_t e[4] = { 0x7654000ul | 0x7, 0x7, 0x7, 0x7 };
+
+	(void)state;
+	t_build(e, L_PTE);
+	vfy_x86_cursor_init(&c, t_mem(false), T_TABLE(L_PML4E), true, &ctl);
+	assert_int_equal(vfy_walk_x86_cursor(&c, T_ADDR, &r), VFY_X86_OK);
+	t_set(t_entry_hpa(L_PDE), 0);
+	assert_int_equal(vfy_walk_x86_cursor(&c, T_ADDR, &r), VFY_X86_OK);
+	assert_int_equal(r.hpa, 0x7654567ul);
+	vfy_x86_cursor_init(&c, t_mem(false), T_TABLE(L_PML4E), true, &ctl);
+	assert_int_equal(vfy_walk_x86_cursor(&c, T_ADDR, &r), VFY_X86_NOT_PRESENT);
+	assert_int_equal(r.level, L_PDE);
+}
+
+const struct CMUnitTest vfy_cursor_tests[] = {
+	cmocka_unit_test_setup(test_vfy_cursor_x86_equals_walk, t_setup),
+	cmocka_unit_test_setup(test_vfy_cursor_ept_equals_walk, t_setup),
+	cmocka_unit_test_setup(test_vfy_cursor_keeps_its_path, t_setup),
+};
+const size_t vfy_cursor_ntests = NELEM(vfy_cursor_tests);
