@@ -14,14 +14,17 @@
 
 /*
  * The TLB generation of @pm: a vmspace's own pmaps keep one; any other
- * (a conversion's scratch EPT pmap) has none, and its flushes visit the
- * entries.
+ * (a conversion's scratch EPT pmap, or a pmap no vmspace owns, such as
+ * the hardware runner's on the host, pm_plat NULL) has none, and its
+ * flushes visit the entries.
  */
 static uint64_t *
 sim_tlb_genp(struct pmap *pm)
 {
 	struct sim_vmspace *vs = pm->pm_plat;
 
+	if (vs == NULL)
+		return NULL;
 	if (pm == &vs->x86)
 		return &vs->tlb_gen[0];
 	if (pm == &vs->ept)
@@ -39,12 +42,15 @@ sim_tlb_gen(struct pmap *pm)
 
 /*
  * The CPUs that may hold entries of @pm: those that filled one for a pmap
- * of its vmspace (a fill records itself there).
+ * of its vmspace (a fill records itself there); any CPU used for a pmap
+ * without a vmspace.
  */
 static uint64_t
 sim_tlb_cpus(const struct sim *s, struct pmap *pm)
 {
-	return ((struct sim_vmspace *)pm->pm_plat)->tlb_cpus & s->cpus_used;
+	const struct sim_vmspace *vs = pm->pm_plat;
+
+	return (vs != NULL ? vs->tlb_cpus : ~0ul) & s->cpus_used;
 }
 
 /* Does @t hold a translation (of its pmap's current generation)? */
@@ -123,7 +129,8 @@ sim_tlb_fill(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va, const st
 		t = sim_tlb_victim(c, va, w->page_size);
 	}
 	s->cpus_used |= 1ul << cpu;
-	((struct sim_vmspace *)pm->pm_plat)->tlb_cpus |= 1ul << cpu;
+	if (pm->pm_plat != NULL)
+		((struct sim_vmspace *)pm->pm_plat)->tlb_cpus |= 1ul << cpu;
 	if (t - c->tlb >= SIM_TLB_LARGE_BASE)
 		c->large_used |= 1u << (t - c->tlb - SIM_TLB_LARGE_BASE);
 	t->pm = pm;
@@ -149,14 +156,18 @@ sim_tlb_drop_va(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va)
 		sim_tlb_clear(&s->cpu[cpu], t);
 }
 
-/* Empty every entry of @pm (a pmap of @vs, maybe unused), of any generation. */
+/*
+ * Empty every entry of @pm (a pmap of @vs, maybe unused; @vs NULL for a
+ * pmap without a vmspace), of any generation.
+ */
 static void
 sim_tlb_visit_drop(struct sim *s, struct sim_vmspace *vs, struct pmap *pm)
 {
 	uint64_t cpus;
 	unsigned cpu, i;
 
-	for (cpus = vs->tlb_cpus & s->cpus_used; cpus != 0; cpus &= cpus - 1) {
+	for (cpus = (vs != NULL ? vs->tlb_cpus : ~0ul) & s->cpus_used; cpus != 0;
+	     cpus &= cpus - 1) {
 		cpu = (unsigned)__builtin_ctzll(cpus);
 		for (i = 0; i < SIM_TLB_ALL; i++)
 			if (s->cpu[cpu].tag[i] == pm)
