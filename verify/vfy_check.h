@@ -23,6 +23,16 @@ void vfy_check_va(struct sim *s, struct sim_vmspace *vs, uint64_t va);
 /* The @n bytes a copy routine reached at @hpa for @va, read the other ways. */
 void vfy_check_copy(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t hpa, uint64_t n);
 
+/*
+ * vfy_pageout.c: after pmap_ts_referenced (@dirty false) or
+ * pmap_clear_modify (@dirty true) no mapping of @pg may still say accessed
+ * or dirty: the next access must be seen.
+ */
+void vfy_check_rearmed(struct sim *s, struct sim_page *pg, bool dirty);
+
+/* vfy_full.c: @ept, converted from a user range, maps nothing above it. */
+void vfy_check_user_only(struct sim *s, struct sim_vmspace *vs, struct pmap *ept);
+
 /* vfy_tables.c: every leaf of @pm in [sva, eva); with @structure, the invariants. */
 void vfy_check_tables(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, uint64_t sva,
                       uint64_t eva, bool structure, struct sim_hash *writers);
