@@ -210,12 +210,17 @@ def unit_tests(b):
     p = run(["cmake", "--build", b.bld, "-j%d" % b.jobs, "--target"] + targets, timeout=900)
     if p.returncode != 0:
         return ("unit tests", "-", "unit tests do not build")
-    p = run(["ctest", "--test-dir", b.bld, "-R", r"^pmap_\w+\.(x86|ept|ept_emul)$",
-             "--timeout", "120"], timeout=1800)
+    # CMake regular expressions have no \w.
+    p = run(["ctest", "--test-dir", b.bld, "-R", r"^pmap_[a-z_]+\.(x86|ept|ept_emul)$",
+             "--timeout", "120", "--output-on-failure"], timeout=1800)
+    if "No tests were found" in p.stdout + p.stderr:
+        return ("unit tests", "-", "no pmap unit test found")
     bad = re.findall(r"\d+ - (\S+) \((\w+)\)", p.stdout)
     if p.returncode == 0 or not bad:
         return None
-    return ("unit test %s" % bad[0][0], "-", "%s (%d unit tests failed)" % (bad[0][1], len(bad)))
+    case = re.search(r"\[  FAILED  \] (test_\w+)", p.stdout)
+    return ("unit test %s" % bad[0][0], case.group(1) if case else "-",
+            "%s (%d of the pmap test programs failed)" % (bad[0][1], len(bad)))
 
 
 def prepare(scratch, tree, jobs, verify_baseline):
