@@ -6,6 +6,8 @@
 #   make test          unit tests: normal build, Asan build, then coverage
 #   make coverage      Coverage build, tests, gcovr report (>= 90% lines of pmap/)
 #   make bench         Release build, then the pmap and replay benchmarks
+#   make mutants       the mutant catalogue: every pmap bug in tests/mutants
+#                      built, replayed, and killed (tests/mutants/run.py)
 #   make format        clang-format all C sources in place
 #   make format-check  fail if any C source is not clang-format clean
 #   make clean         remove all build directories
@@ -33,7 +35,7 @@ FMT_FILES = $(wildcard $(shell \
 		find $(FMT_DIRS) -type f -name '*.[ch]' 2>/dev/null; \
 	fi))
 
-.PHONY: all deps build demo test coverage bench format format-check clean
+.PHONY: all deps build demo test coverage bench mutants format format-check clean
 
 all: build
 
@@ -75,6 +77,10 @@ bench: deps
 	$(REL_BUILD)/bench/pmap-bench
 	/usr/bin/python3 bench/replay_bench.py --eptsim $(REL_BUILD)/tools/eptsim --repeat 3
 
+# Builds are cached in build-mutants/ by the hash of the sources and patch.
+mutants: deps
+	/usr/bin/python3 tests/mutants/run.py -j2
+
 format: deps
 	$(if $(FMT_FILES),clang-format --style=file -i $(FMT_FILES),@echo "format: no C sources")
 
@@ -82,4 +88,4 @@ format-check: deps
 	$(if $(FMT_FILES),clang-format --style=file --dry-run -Werror $(FMT_FILES),@echo "format-check: no C sources")
 
 clean:
-	rm -rf build build-asan build-cov build-rel
+	rm -rf build build-asan build-cov build-rel build-mutants
