@@ -18,6 +18,7 @@ PACKAGES=(
 	binutils
 	linux-perf # tools/eptsim-record and its end-to-end test
 	valgrind   # tools/eptsim-crosscheck (lackey)
+	patch      # tests/mutants/run.py applies the mutant catalogue
 )
 
 missing=()

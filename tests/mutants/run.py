@@ -245,9 +245,14 @@ def prepare(scratch, tree, jobs, quick):
                 sys.exit("run.py: eptsim gen %s: %s" % (shape, p.stderr.strip()))
             os.rename(path + ".tmp", path)
     plan = replay_plan(synth)
+    stamp = os.path.join(base.dir, "replayed-clean")
+    if os.path.exists(stamp) and open(stamp).read().strip() == base.key:
+        return plan  # these very sources replayed clean before
     failed = replay_all(base.eptsim, plan)
     if failed:
         sys.exit("run.py: the unpatched tree fails %s: %s %s" % failed[0])
+    with open(stamp, "w") as fp:
+        fp.write(base.key + "\n")
     return plan
 
 
