@@ -245,7 +245,8 @@ sim_tlb_check(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
  * 4.10.4.1, 3C 29.4.3.1: a CPU may hold translations and paging-structure
  * entries cached through the freed table until the INVLPG/INVEPT).  A
  * translation of @pm that the tables no longer give is one such owed
- * invalidation.
+ * invalidation.  With --check=full only: a walk of every cached
+ * translation of @pm at every free costs incremental replays about 9%.
  */
 static void
 sim_tlb_page_free(void *ctx, struct pmap *pm, uint64_t hpa)
@@ -256,7 +257,7 @@ sim_tlb_page_free(void *ctx, struct pmap *pm, uint64_t hpa)
 	char desc[160];
 	unsigned cpu, i;
 
-	if (s->cfg.check == SIM_CHECK_NONE || (s->cfg.inject & SIM_INJECT_SKIP_INVAL))
+	if (s->cfg.check != SIM_CHECK_FULL || (s->cfg.inject & SIM_INJECT_SKIP_INVAL))
 		return;
 	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
 		for (i = 0; (s->cpus_used >> cpu & 1) && i < SIM_TLB_ALL; i++) {

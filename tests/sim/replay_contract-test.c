@@ -26,12 +26,13 @@
 /*
  * 1. The user's write at event 4 left cpu 0 an EPT translation of VA.  The
  * leaf is cleared behind the pmap's back (no INVEPT), then the pmap frees
- * a page: the CPU could still walk through a freed table.
+ * a page: the CPU could still walk through a freed table.  A --check=full
+ * check (it walks every cached translation of the pmap at every free).
  */
 static void
 test_replay_page_freed_before_inval(void **state)
 {
-	struct fixture *fx = fx_pair(state);
+	struct fixture *fx = fx_start(state, SIM_MODE_PAIR, SIM_AD_HW, SIM_CHECK_FULL, 0);
 	struct sim_vmspace *vs;
 	uint64_t a, hpa;
 
@@ -54,7 +55,7 @@ test_replay_page_freed_before_inval(void **state)
 static void
 test_replay_page_freed_before_inval_control(void **state)
 {
-	struct fixture *fx = fx_pair(state);
+	struct fixture *fx = fx_start(state, SIM_MODE_PAIR, SIM_AD_HW, SIM_CHECK_FULL, 0);
 	uint64_t hpa;
 
 	scenario_one_page(fx, 0x1000);
