@@ -10,6 +10,8 @@
 #   make hw            the bare-metal kernel and its boot images ($(BUILD)/hw, hw/README.md)
 #   make hw-kvm        boot them under QEMU/KVM on an Intel VT-x host
 #   make hw-corpus     eptsim hw-run of the whole corpus (hand and real) on Bochs and QEMU
+#   make mutants       the mutant catalogue: every pmap bug in tests/mutants
+#                      built, replayed, and killed (tests/mutants/run.py)
 #   make format        clang-format all C sources in place
 #   make format-check  fail if any C source is not clang-format clean
 #   make clean         remove all build directories
@@ -42,7 +44,7 @@ FMT_FILES = $(wildcard $(shell \
 		find $(FMT_DIRS) -type f -name '*.[ch]' 2>/dev/null; \
 	fi))
 
-.PHONY: all deps build demo test coverage bench fuzz format format-check clean hw hw-kvm hw-corpus
+.PHONY: all deps build demo test coverage bench fuzz mutants format format-check clean hw hw-kvm hw-corpus
 
 all: build
 
@@ -104,6 +106,10 @@ fuzz: deps
 	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_trace fuzz_replay
 	$(SAN_ENV) bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
+# Builds are cached in build-mutants/ by the hash of the sources and patch.
+mutants: deps
+	/usr/bin/python3 tests/mutants/run.py -j2
+
 format: deps
 	$(if $(FMT_FILES),clang-format --style=file -i $(FMT_FILES),@echo "format: no C sources")
 
@@ -111,4 +117,4 @@ format-check: deps
 	$(if $(FMT_FILES),clang-format --style=file --dry-run -Werror $(FMT_FILES),@echo "format-check: no C sources")
 
 clean:
-	rm -rf build build-asan build-cov build-rel build-fuzz
+	rm -rf build build-asan build-cov build-rel build-fuzz build-mutants

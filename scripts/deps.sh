@@ -29,6 +29,7 @@ PACKAGES=(
 	grub-pc-bin     # hw/: GRUB's BIOS platform files for the boot CD
 	xorriso         # hw/: grub-mkrescue writes the CD with it
 	mtools          # hw/: grub-mkrescue's EFI image (mformat)
+	patch      # tests/mutants/run.py applies the mutant catalogue
 )
 
 missing=()

@@ -153,8 +153,11 @@ pmap_plat_page_alloc(struct pmap *pm, uint64_t *hpa)
 void
 pmap_plat_page_free(struct pmap *pm, uint64_t hpa)
 {
-	(void)pm;
-	sim_phys_free(sim_phys_cur, hpa);
+	struct sim_phys *sp = sim_phys_cur;
+
+	if (sp->hooks.page_free != NULL)
+		sp->hooks.page_free(sp->hooks.ctx, pm, hpa);
+	sim_phys_free(sp, hpa);
 }
 
 void *

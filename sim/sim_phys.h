@@ -47,6 +47,8 @@ struct sim_inval_hooks {
 	void (*invlpg)(void *ctx, struct pmap *pm, uint64_t va);
 	void (*invltlb)(void *ctx, struct pmap *pm);
 	void (*invept)(void *ctx, struct pmap *pm, uint64_t eptp);
+	/* Before a page the pmap allocated goes back to the allocator. */
+	void (*page_free)(void *ctx, struct pmap *pm, uint64_t hpa);
 	void *ctx;
 };
 

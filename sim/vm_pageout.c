@@ -15,6 +15,7 @@
 
 #include "sim/report.h"
 #include "sim/vm.h"
+#include "verify/vfy_check.h"
 
 void
 sim_clock_insert(struct sim *s, struct sim_page *pg)
@@ -68,6 +69,8 @@ static bool
 sim_pageout_referenced(struct sim *s, struct sim_page *pg)
 {
 	bool ref = pmap_ts_referenced(&pg->md) > 0 || (pg->md.flags & PMAP_PAGE_REFERENCED);
+
+	vfy_check_rearmed(s, pg, false);
 
 	if (pg->ref_truth && !ref)
 		sim_diverge_page(s, pg, "lost reference",
@@ -132,6 +135,7 @@ sim_pageout_one(struct sim *s, struct sim_page *pg)
 	if (sim_pageout_dirty(s, pg)) {
 		sim_obj_save_page(s, pg);
 		pmap_clear_modify(&pg->md);
+		vfy_check_rearmed(s, pg, true);
 		pg->md.flags &= ~PMAP_PAGE_DIRTY;
 		pg->dirty_truth = false;
 		return false;

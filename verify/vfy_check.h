@@ -48,6 +48,16 @@ void vfy_walkers_fini(struct vfy_walkers *wk);
 void vfy_check_walked(struct sim *s, struct sim_vmspace *vs, uint64_t va, const struct sim_walk *x,
                       const struct sim_walk *e);
 
+/*
+ * vfy_pageout.c: after pmap_ts_referenced (@dirty false) or
+ * pmap_clear_modify (@dirty true) no mapping of @pg may still say accessed
+ * or dirty: the next access must be seen.
+ */
+void vfy_check_rearmed(struct sim *s, struct sim_page *pg, bool dirty);
+
+/* vfy_full.c: @ept, converted from a user range, maps nothing above it. */
+void vfy_check_user_only(struct sim *s, struct sim_vmspace *vs, struct pmap *ept);
+
 /* vfy_tables.c: every leaf of @pm in [sva, eva); with @structure, the invariants. */
 void vfy_check_tables(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk,
                       struct pmap *pm, uint64_t sva, uint64_t eva, bool structure,

@@ -55,6 +55,47 @@ vfy_convert(struct sim *s, struct sim_vmspace *vs, struct pmap *ept,
 }
 
 /*
+ * A real x86 pmap always maps the kernel half (shared PML4 slots), which a
+ * conversion of the user range must leave out.  The simulated ones map
+ * nothing there, so for the conversion check one kernel page (read-only,
+ * unmanaged: the local APIC page, outside the simulated RAM by default)
+ * stands in for it.  False when no page table can be had for it.
+ */
+#define VFY_KERNEL_VA  PMAP_KERNEL_MIN
+#define VFY_KERNEL_HPA 0xfee00000ul
+
+static bool
+vfy_kernel_plant(struct sim *s, struct sim_vmspace *vs)
+{
+	int error;
+
+	while ((error = pmap_enter(&vs->x86, VFY_KERNEL_VA, VFY_KERNEL_HPA, VM_PROT_READ,
+	                           PMAP_ENTER_DEVICE, PMAP_MA_UC, PMAP_LEVEL_4K)) == PMAP_ENOMEM)
+		if (sim_pageout(s, 0) == 0)
+			break;
+	return error == PMAP_OK;
+}
+
+/*
+ * @ept, converted from a user range, holds nothing at or above the x86
+ * user limit: the PML4 entries from 256 up (gpa 0x800000000000 and up,
+ * where the kernel half's entries land when copied index for index).
+ */
+void
+vfy_check_user_only(struct sim *s, struct sim_vmspace *vs, struct pmap *ept)
+{
+	const uint64_t *root = sim_phys_ptr(s->sp, ept->pm_root_hpa);
+	unsigned i;
+
+	for (i = PMAP_NPTE / 2; root != NULL && i < PMAP_NPTE; i++)
+		if (root[i] != 0)
+			sim_diverge(s, vs, (uint64_t)i << 39, "converted kernel address",
+			            "the EPT conversion of the user range has PML4 entry %u = %#lx "
+			            "(gpa %#lx and up, the x86 kernel half)",
+			            i, root[i], (uint64_t)i << 39);
+}
+
+/*
  * Every leaf of the conversion of @vs's x86 pmap against the x86 walk.
  * The converted pmap's A/D bits are copies: it is emptied without handing
  * them to the pages, which would tell the pageout daemon of accesses that
@@ -66,12 +107,18 @@ vfy_check_converted(struct sim *s, struct sim_vmspace *vs)
 	struct pmap_convert_report rep;
 	struct sim_vmspace view = *vs;
 	struct vfy_walkers wk;
+	bool planted = vfy_kernel_plant(s, vs);
 
 	if (!vfy_convert(s, vs, &view.ept, &rep)) {
+		if (planted)
+			(void)pmap_remove(&vs->x86, VFY_KERNEL_VA, VFY_KERNEL_VA + PMAP_PAGE_SIZE);
 		sim_fail(s, "converting vmspace %u to EPT: physical memory is full", vs->id);
 		return;
 	}
+	if (planted)
+		(void)pmap_remove(&vs->x86, VFY_KERNEL_VA, VFY_KERNEL_VA + PMAP_PAGE_SIZE);
 	view.has_ept = true;
+	vfy_check_user_only(s, &view, &view.ept);
 	vfy_walkers_init(s, &view, &wk);
 	vfy_check_tables(s, &view, &wk, &view.ept, 0, PMAP_USER_MAX, true, NULL);
 	vfy_walkers_fini(&wk);
