@@ -406,7 +406,7 @@ sim_tlb_page_free(void *ctx, struct pmap *pm, uint64_t hpa)
 	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
 		for (i = 0; (s->cpus_used >> cpu & 1) && i < SIM_TLB_ALL; i++) {
 			t = &s->cpu[cpu].tlb[i];
-			if (t->pm != pm || !sim_tlb_stale(s, t, &w))
+			if (t->pm != pm || !sim_tlb_live(t) || !sim_tlb_stale(s, t, &w))
 				continue;
 			sim_diverge(s, pm->pm_plat, t->va, "page freed before invalidation",
 			            "the pmap freed its page %#lx while cpu %u caches %#lx -> hpa "

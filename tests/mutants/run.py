@@ -45,8 +45,9 @@ CORPUS = os.path.join(ROOT, "traces", "corpus")
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 import corpus_test  # noqa: E402  (the MANIFEST parser and its count checks)
 
-# What a mutant build needs (tests/ for the pmap unit tests; not the mutants).
-COPY = ("CMakeLists.txt", "cmake", "pmap", "sim", "verify", "tools", "tests")
+# What a mutant build needs (hw/ for the runner eptsim hw-run links, tests/ for
+# the pmap unit tests; not the mutants).
+COPY = ("CMakeLists.txt", "cmake", "pmap", "sim", "verify", "tools", "hw", "tests")
 SKIP = (os.path.join("tests", "mutants"),)
 # make test: three mutants, three different checkers (stale TLB, the EPT
 # walker's misconfiguration, the pageout contract).
