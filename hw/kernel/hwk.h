@@ -92,7 +92,7 @@ struct hwk_inval_stats {
 	uint64_t invlpg, invltlb, invept;
 };
 extern bool hwk_skip_inval; /* the op list's inject flag: no invalidation reaches the CPU */
-extern bool hwk_shootdown;  /* INVEPT goes to the AP (the two-CPU self-test) */
+extern bool hwk_shootdown;  /* INVEPT goes to the AP (the two-CPU EPT backend) */
 extern struct hwk_inval_stats hwk_inval_stats;
 
 /* Port I/O and privileged instructions. */

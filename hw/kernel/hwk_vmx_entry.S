@@ -61,11 +61,16 @@ hwk_vmx_exit:
 	ret
 
 /*
- * The guest loop of the two-CPU self-test (hwk_smp.c), copied to guest
- * code page offset 0x40: poll the mailbox at gpa 0x7000 (cmd, done, va,
- * value); for each new cmd, write the value at va, then done = cmd; va 0
- * means stop: VMCALL.  Otherwise it never exits by itself, so its
- * translations stay in the CPU's TLB.
+ * The guest loop of the two-CPU EPT backend (hwk_apguest.c), copied to
+ * guest code page offset 0x40.  It polls the mailbox at gpa 0x7000
+ * (struct hwk_mbox: cmd, done, va, val, op, rax); for each new cmd it
+ * performs op at va and sets done = cmd:
+ *   1 read:  rax = (va)          2 write: (va) = val
+ *   4 fetch: jmp va (an int3 there exits; the AP completes the command)
+ *   0 stop:  VMCALL
+ * A faulting access exits (EPT violation, misconfiguration) and the AP
+ * completes the command.  Otherwise it never exits by itself, so its
+ * translations stay in the CPU's TLB from one op to the next.
  */
 	.set	MBOX, 0x7000
 	.section .rodata
@@ -77,13 +82,23 @@ hwk_guest_loop:
 	cmp	MBOX + 8, %rax
 	je	1b
 	mov	MBOX + 16, %rdi
-	test	%rdi, %rdi
-	jz	2f
 	mov	MBOX + 24, %rsi
-	mov	%rsi, (%rdi)
-	mov	%rax, MBOX + 8
+	mov	MBOX + 32, %rcx
+	cmp	$1, %rcx
+	je	3f
+	cmp	$2, %rcx
+	je	4f
+	cmp	$4, %rcx
+	je	5f
+	vmcall
+3:	mov	(%rdi), %rdx
+	mov	%rdx, MBOX + 40
+	jmp	6f
+4:	mov	%rsi, (%rdi)
+	jmp	6f
+5:	jmp	*%rdi
+6:	mov	%rax, MBOX + 8
 	jmp	1b
-2:	vmcall
 hwk_guest_loop_end:
 
 	.section .note.GNU-stack, "", @progbits
