@@ -25,12 +25,13 @@
 #include "hwk_vmcs.h"
 #include "hwk_vmx.h"
 
-#define PIN_NMI_EXIT  (1u << 3)
-#define INTR_TYPE_NMI 2
-#define VEC_BP        3
-#define INT3          0xcc
-#define OP_STOP       0
-#define STATE_SPINS   200000000ul
+#define PIN_NMI_EXIT           (1u << 3)
+#define INTR_TYPE_NMI          2
+#define GUEST_INTR_NMI_BLOCKED 0x8 /* guest interruptibility state bit 3 (SDM 3C 25.4.2) */
+#define VEC_BP                 3
+#define INT3                   0xcc
+#define OP_STOP                0
+#define STATE_SPINS            200000000ul
 
 #define barrier() __asm__ volatile("" : : : "memory")
 
@@ -92,6 +93,13 @@ hwk_ap_guest_run(void)
 		reason = vmread(VMCS_EXIT_REASON) & 0xffff;
 		info = vmread(VMCS_EXIT_INTR_INFO);
 		if (reason == EXIT_EXCEPTION && (info >> 8 & 7) == INTR_TYPE_NMI) {
+			/*
+			 * Bochs saves "blocking by NMI" with the guest's state on
+			 * an NMI exit, and VM entry would then block NMIs in a
+			 * guest that never IRETs: the next shootdown would not
+			 * arrive.  This guest never takes an NMI itself.
+			 */
+			vmwrite(VMCS_GUEST_INTR, vmread(VMCS_GUEST_INTR) & ~GUEST_INTR_NMI_BLOCKED);
 			hwk_smp_nmi_exit(pm->pm_hw_root);
 			continue;
 		}
