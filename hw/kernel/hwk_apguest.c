@@ -74,7 +74,7 @@ void
 hwk_ap_guest_run(void)
 {
 	struct pmap *pm = hwk_ap_guest.pm;
-	struct hwk_guest_regs g = { 0, 0, 0 };
+	struct hwk_guest_regs g = { 0 };
 	uint64_t reason, info;
 	int launched = 0;
 

@@ -210,7 +210,7 @@ int
 hwk_vmx_access(struct pmap *pm, uint64_t va, int access, uint64_t wval, uint64_t *rval,
                struct hwr_fault *f)
 {
-	struct hwk_guest_regs g = { 0, va, wval };
+	struct hwk_guest_regs g = { .rdi = va, .rsi = wval };
 	uint8_t *target = NULL, saved = 0;
 
 	if (access == HWOPS_ACC_FETCH && (target = hwk_guest_byte(pm, va)) != NULL) {

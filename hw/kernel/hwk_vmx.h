@@ -83,7 +83,7 @@ bool hwk_spin_until(volatile uint64_t *v, uint64_t want);
 
 /* The guest's registers across hwk_vmx_run() (hwk_vmx_entry.S). */
 struct hwk_guest_regs {
-	uint64_t rax, rdi, rsi;
+	uint64_t rax, rdi, rsi, rcx, rdx;
 };
 
 /* VMLAUNCH (@launched 0) or VMRESUME: 0 after a VM exit, 1 when entry failed. */
