@@ -9,6 +9,7 @@ prediction, and the bare-metal kernel under Bochs and QEMU (hw/).
                 relocation by 2 MiB windows; the op list written out.
   CorpusTest    every hand-written corpus scenario on Bochs in EPT mode with
                 hardware A/D (haswell) and emulated A/D (sandybridge),
+                the guest on the second of two CPUs (hw-run's default),
                 and in legacy mode on Bochs and QEMU: every record the
                 kernel prints must equal the host's prediction.
   OtherTest     a synthetic trace (`eptsim gen --shape=copy`) on Bochs
