@@ -3,8 +3,9 @@
  *
  * hwk.h - the eptsim hw kernel's internal interfaces.
  *
- * The kernel runs at CPL0 with interrupts off on one CPU, in the address
- * space built by entry.S: the kernel image at -2 GiB and a direct map of
+ * The kernel runs at CPL0 with interrupts off on the BSP (and, for an EPT
+ * op list with the guest on the second CPU, on the AP: hwk_apguest.c), in
+ * the address space built by entry.S: the kernel image at -2 GiB and a direct map of
  * the first 1 GiB of physical memory at HWK_DIRECT_MAP.
  */
 #ifndef EPTSIM_HWK_H
