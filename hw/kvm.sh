@@ -13,11 +13,12 @@ set -uo pipefail
 dir=$1
 here=$(dirname "$0")
 status=0
-# The two-CPU images show whether the host's CPU keeps the AP's stale
-# translation when INVEPT is skipped (smp-stale-skip: mem=0x2222).
-for img in legacy-basic ept-ad-basic ept-emul-basic ept-ad-stale-skip smp-stale smp-stale-skip; do
+# The two-CPU images (the guest on the AP) show whether the host's CPU
+# keeps the AP's stale translation when INVEPT is skipped
+# (ept-ad-stale-ap-skip: R 3 ... fault=0 val=0x2222).
+for img in legacy-basic ept-ad-basic ept-emul-basic ept-ad-stale-skip ept-ad-stale-ap ept-ad-stale-ap-skip; do
 	cpus=1
-	case $img in smp-*) cpus=2 ;; esac
+	case $img in *-ap | *-ap-skip) cpus=2 ;; esac
 	out=$("$here/run-qemu.sh" "$dir/$img.img" --kvm --cpus=$cpus --timeout=60)
 	rc=$?
 	if [ "$rc" -eq 3 ]; then

@@ -117,8 +117,9 @@ hwx_boot(const struct hwx_run *x, const void *list, size_t len, char **out, doub
 		goto out;
 	}
 	if (x->emu == HWX_EMU_BOCHS)
-		snprintf(cmd, sizeof(cmd), "bash '%s/run-bochs.sh' '%s' --cpu=%s --timeout=%u", src,
-		         img, x->cpu, x->timeout);
+		snprintf(cmd, sizeof(cmd),
+		         "bash '%s/run-bochs.sh' '%s' --cpu=%s --cpus=%u --timeout=%u", src, img,
+		         x->cpu, x->cpus, x->timeout);
 	else
 		snprintf(cmd, sizeof(cmd), "bash '%s/run-qemu.sh' '%s' --timeout=%u", src, img,
 		         x->timeout);

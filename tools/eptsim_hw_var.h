@@ -22,6 +22,7 @@ struct hwx_run {
 	const char *trace;
 	enum hwx_emulator emu;
 	const char *cpu; /* haswell | sandybridge (Bochs) */
+	unsigned cpus;   /* 1, or 2: the EPT guest on the second CPU */
 	unsigned timeout;
 	bool keep_going;
 	bool json;

@@ -4,15 +4,17 @@
 # mkops.py - the kernel's built-in scenarios as op lists (hw/include/hwops.h),
 # for the boot tests before and besides `eptsim hw-run`.
 #
-#   mkops.py SCENARIO MODE [--skip-inval] -o OPLIST
+#   mkops.py SCENARIO MODE [--skip-inval] [--guest-ap] -o OPLIST
 #
 # MODE: legacy, ept-ad, ept-emul.  SCENARIO: basic (map, write, read,
 # protect read-only, write again, fetch from a non-executable and an
 # executable page, unmap, access again, then kernel-mode (CPL0) accesses to
 # a read-only user page) or stale (a read-only downgrade
 # followed by a write: with --skip-inval the CPU still holds the writable
-# translation and the write goes through).  trap and misconfig are no op
-# lists: their magics make the kernel run a self-test (hw/kernel/hwk_selftest.c).
+# translation and the write goes through).  --guest-ap (EPT modes): the
+# guest runs on the second CPU (flag bit 1; boot with two CPUs).  trap and
+# misconfig are no op lists: their magics make the kernel run a self-test
+# (hw/kernel/hwk_selftest.c).
 import argparse
 import struct
 import sys
@@ -64,14 +66,14 @@ def stale():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("scenario", choices=["basic", "stale", "trap", "misconfig", "smp-stale"])
+    ap.add_argument("scenario", choices=["basic", "stale", "trap", "misconfig"])
     ap.add_argument("mode", choices=sorted(MODES))
     ap.add_argument("--skip-inval", action="store_true")
+    ap.add_argument("--guest-ap", action="store_true")
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args()
-    if a.scenario in ("trap", "misconfig", "smp-stale"):
-        magic = {"trap": b"HWKTRAP\0", "misconfig": b"HWKMISCF",
-                 "smp-stale": b"HWKSTALS" if a.skip_inval else b"HWKSTALE"}[a.scenario]
+    if a.scenario in ("trap", "misconfig"):
+        magic = {"trap": b"HWKTRAP\0", "misconfig": b"HWKMISCF"}[a.scenario]
         with open(a.output, "wb") as f:
             f.write(magic.ljust(32, b"\0"))
         return 0
@@ -79,7 +81,8 @@ def main():
     if a.mode != "legacy":
         ops = [o[:2] + b"\0" + o[3:] for o in ops]  # EPT guests run at CPL0
     hdr = b"EPTHWOPS" + struct.pack("<IIIIQ", 1, MODES[a.mode], len(ops),
-                                    1 if a.skip_inval else 0, 0)
+                                    (1 if a.skip_inval else 0) | (2 if a.guest_ap else 0),
+                                    0)
     with open(a.output, "wb") as f:
         f.write(hdr + b"".join(ops))
     return 0

@@ -24,6 +24,12 @@ enum hwops_mode {
 
 /* hwops_header.flags */
 #define HWOPS_F_SKIP_INVAL 0x1u /* the kernel's invalidations do nothing (negative test) */
+/*
+ * EPT modes only: the guest runs on a second CPU and stays in it between
+ * ops, so its cached translations outlive the host's pmap calls; INVEPT
+ * is a shootdown to that CPU (hw/DESIGN.md, "Two CPUs").
+ */
+#define HWOPS_F_GUEST_AP   0x2u
 
 /*
  * Addresses below this are the runner's own (the EPT guest's page tables

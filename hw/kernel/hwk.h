@@ -3,8 +3,9 @@
  *
  * hwk.h - the eptsim hw kernel's internal interfaces.
  *
- * The kernel runs at CPL0 with interrupts off on one CPU, in the address
- * space built by entry.S: the kernel image at -2 GiB and a direct map of
+ * The kernel runs at CPL0 with interrupts off on the BSP (and, for an EPT
+ * op list with the guest on the second CPU, on the AP: hwk_apguest.c), in
+ * the address space built by entry.S: the kernel image at -2 GiB and a direct map of
  * the first 1 GiB of physical memory at HWK_DIRECT_MAP.
  */
 #ifndef EPTSIM_HWK_H
@@ -92,7 +93,7 @@ struct hwk_inval_stats {
 	uint64_t invlpg, invltlb, invept;
 };
 extern bool hwk_skip_inval; /* the op list's inject flag: no invalidation reaches the CPU */
-extern bool hwk_shootdown;  /* INVEPT goes to the AP (the two-CPU self-test) */
+extern bool hwk_shootdown;  /* INVEPT goes to the AP (the two-CPU EPT backend) */
 extern struct hwk_inval_stats hwk_inval_stats;
 
 /* Port I/O and privileged instructions. */

@@ -60,6 +60,8 @@ static struct {
 	uint64_t rax;
 } hwk_acc;
 
+/* The op list's HWOPS_F_GUEST_AP: the EPT guest runs on the AP (hwk_apguest.c). */
+static bool hwk_guest_ap;
 static uint64_t hwk_stub_hpa;
 static uint64_t hwk_kernel_cr3;
 
@@ -138,6 +140,8 @@ hwr_access(struct pmap *pm, uint64_t va, int access, int user, uint64_t wval, ui
 {
 	if (access != HWOPS_ACC_READ && access != HWOPS_ACC_WRITE && access != HWOPS_ACC_FETCH)
 		return -1;
+	if (pm->pm_type == PMAP_TYPE_EPT && hwk_guest_ap)
+		return hwk_apg_access(pm, va, access, wval, rval, f);
 	if (pm->pm_type == PMAP_TYPE_EPT)
 		return hwk_vmx_access(pm, va, access, wval, rval, f);
 	return legacy_access(pm, va, access, user, wval, rval, f);
@@ -166,6 +170,9 @@ hwr_setup(struct pmap *pm, const struct hwops_header *h)
 {
 	hwk_kernel_cr3 = read_cr3() & ~0xffful;
 	hwk_skip_inval = (h->flags & HWOPS_F_SKIP_INVAL) != 0;
+	hwk_guest_ap = (h->flags & HWOPS_F_GUEST_AP) != 0;
+	if (pm->pm_type == PMAP_TYPE_EPT && hwk_guest_ap)
+		return hwk_apg_setup(pm);
 	if (pm->pm_type == PMAP_TYPE_EPT)
 		return hwk_vmx_setup(pm);
 	return legacy_setup(pm);
@@ -176,7 +183,9 @@ hwr_teardown(struct pmap *pm)
 {
 	uint64_t *pml4 = hwk_p2v(pm->pm_root_hpa);
 
-	if (pm->pm_type == PMAP_TYPE_EPT) {
+	if (pm->pm_type == PMAP_TYPE_EPT && hwk_guest_ap) {
+		hwk_apg_teardown(pm);
+	} else if (pm->pm_type == PMAP_TYPE_EPT) {
 		hwk_vmx_teardown(pm);
 	} else {
 		(void)pmap_unwire(pm, 0, PMAP_PAGE_SIZE);

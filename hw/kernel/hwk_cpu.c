@@ -35,6 +35,7 @@ struct hwk_dtr {
 
 #define GATE_INTR_DPL0 0x8e
 #define GATE_INTR_DPL3 0xee
+#define VEC_NMI        2
 #define VEC_BP         3
 #define VEC_SYSCALL    0x80
 
@@ -137,6 +138,8 @@ hwk_trap(struct hwk_trapframe *tf)
 {
 	uint64_t cr2;
 
+	if (tf->vector == VEC_NMI && hwk_smp_nmi_root())
+		return;
 	hwk_access_trap(tf);
 	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
 	hwk_fatal("trap vector=%lu error=0x%lx rip=0x%lx cs=0x%lx cr2=0x%lx", tf->vector, tf->error,

@@ -12,8 +12,8 @@
  *   gpa 0x1000  PML4   [0] -> PDPT
  *   gpa 0x2000  PDPT   [i] -> PD i, i < 4
  *   gpa 0x3000  PD 0..3: 2 MiB leaves, gva = gpa on [0, HWOPS_EPT_GPA_LIMIT)
- *   gpa 0x7000  the mailbox of the two-CPU self-test (hwk_smp.c); the
- *               loop it runs is at code offset 0x40
+ *   gpa 0x7000  the mailbox of the two-CPU backend (hwk_apguest.c); the
+ *               loop the AP's guest runs is at code offset 0x40
  *
  * An access is a VMLAUNCH/VMRESUME at the stub with RDI = gpa, RSI = the
  * value; it ends in VMCALL (exit 18), in int3 at the fetched byte (exit 0,
@@ -23,8 +23,8 @@
 #include "hwk_vmcs.h"
 #include "hwk_vmx.h"
 
-#define GUEST_PAGES   8 /* code, PML4, PDPT, 4 PDs, the two-CPU test's mailbox */
-#define GUEST_PML4    0x1000ul
+#define GUEST_PAGES   8 /* code, PML4, PDPT, 4 PDs, the two-CPU backend's mailbox */
+#define GUEST_PML4    HWK_GUEST_PML4
 #define GUEST_PDPT    0x2000ul
 #define GUEST_PD      0x3000ul
 #define GUEST_NPD     (HWOPS_EPT_GPA_LIMIT >> 30)
@@ -33,9 +33,7 @@
 #define INT3          0xcc
 #define VEC_BP        3
 #define INTR_INFO_VEC 0xff
-#define GUEST_LOOP    0x40
-#define PIN_NMI_EXIT  (1u << 3)
-#define INTR_TYPE_NMI 2
+#define GUEST_LOOP    HWK_GUEST_LOOP
 #define EPT_PS        0x80ul
 #define EPT_FRAME     0x000ffffffffff000ul
 
@@ -170,8 +168,8 @@ hwk_ept_print_walk(struct pmap *pm, uint64_t gpa)
 	hwk_printf("%s\n", buf);
 }
 
-static uint8_t *
-guest_byte(struct pmap *pm, uint64_t gpa)
+uint8_t *
+hwk_guest_byte(struct pmap *pm, uint64_t gpa)
 {
 	uint64_t hpa;
 
@@ -212,10 +210,10 @@ int
 hwk_vmx_access(struct pmap *pm, uint64_t va, int access, uint64_t wval, uint64_t *rval,
                struct hwr_fault *f)
 {
-	struct hwk_guest_regs g = { 0, va, wval };
+	struct hwk_guest_regs g = { .rdi = va, .rsi = wval };
 	uint8_t *target = NULL, saved = 0;
 
-	if (access == HWOPS_ACC_FETCH && (target = guest_byte(pm, va)) != NULL) {
+	if (access == HWOPS_ACC_FETCH && (target = hwk_guest_byte(pm, va)) != NULL) {
 		saved = *target;
 		*target = INT3;
 	}
@@ -233,60 +231,6 @@ hwk_vmx_access(struct pmap *pm, uint64_t va, int access, uint64_t wval, uint64_t
 	if (f->faulted == HWR_FAULT_NONE && access == HWOPS_ACC_READ)
 		*rval = g.rax;
 	if (f->faulted == HWR_FAULT_NONE && access == HWOPS_ACC_FETCH)
-		*rval = *(uint64_t *)guest_byte(pm, va);
+		*rval = *(uint64_t *)hwk_guest_byte(pm, va);
 	return 0;
-}
-
-/* The two-CPU self-test's AP: what it found, for the BSP to read. */
-struct hwk_ap_guest hwk_ap_guest;
-
-/*
- * On the AP: a VMCS for @pm with NMI exiting, then the guest loop at
- * GUEST_LOOP forever.  An NMI exit is a shootdown (hwk_smp_nmi_exit); an
- * EPT violation is counted and completes the mailbox command; VMCALL (the
- * stop command) leaves VMX operation and halts (Bochs was seen to crash
- * now and then at shutdown with a CPU still in a guest); anything else is
- * FATAL.
- */
-void
-hwk_ap_guest_run(void)
-{
-	struct pmap *pm = hwk_ap_guest.pm;
-	struct hwk_guest_regs g = { 0, 0, 0 };
-	struct hwk_mbox *mb = hwk_guest_mbox();
-	uint64_t reason, info;
-	int launched = 0;
-
-	if (hwk_vmx_vmcs(pm, GUEST_PML4) != 0) {
-		hwk_ap_guest.state = -1;
-		return;
-	}
-	vmwrite(VMCS_PIN_CTL, vmread(VMCS_PIN_CTL) | PIN_NMI_EXIT);
-	vmwrite(VMCS_GUEST_RIP, GUEST_LOOP);
-	hwk_ap_guest.state = 1;
-	for (;;) {
-		if (hwk_vmx_run(&g, launched) != 0)
-			hwk_fatal("ap: vm entry failed: VM-instruction error %lu",
-			          vmread(VMCS_INSN_ERROR));
-		launched = 1;
-		reason = vmread(VMCS_EXIT_REASON) & 0xffff;
-		info = vmread(VMCS_EXIT_INTR_INFO);
-		if (reason == EXIT_EXCEPTION && (info >> 8 & 7) == INTR_TYPE_NMI) {
-			hwk_smp_nmi_exit(pm->pm_hw_root);
-			continue;
-		}
-		if (reason == EXIT_VMCALL) { /* the BSP's stop: park before shutdown */
-			hwk_vmx_off();
-			hwk_ap_guest.stopped = 1;
-			for (;;)
-				__asm__ volatile("cli; hlt");
-		}
-		if (reason != EXIT_EPT_VIOL)
-			hwk_fatal("ap: vm exit reason=%lu qual=0x%lx rip=0x%lx", reason,
-			          vmread(VMCS_EXIT_QUAL), vmread(VMCS_GUEST_RIP));
-		hwk_ap_guest.faults++;
-		hwk_ap_guest.qual = vmread(VMCS_EXIT_QUAL);
-		mb->done = mb->cmd;
-		vmwrite(VMCS_GUEST_RIP, GUEST_LOOP);
-	}
 }

@@ -5,6 +5,7 @@
  * for, print the records, shut down.
  */
 #include "hwk.h"
+#include "hwk_vmx.h"
 #include "hw/runner/hwr.h"
 #include "pmap/pmap_var.h"
 
@@ -76,7 +77,8 @@ kmain(uint32_t magic, uint32_t info_pa)
 		hwk_printf("END 0 0\n");
 	else if (!hwk_selftest(ops, ops_bytes))
 		(void)hwr_run(ops, ops_bytes);
-	hwk_printf("hwk: invlpg=%lu invltlb=%lu invept=%lu\n", hwk_inval_stats.invlpg,
-	           hwk_inval_stats.invltlb, hwk_inval_stats.invept);
+	hwk_printf("hwk: invlpg=%lu invltlb=%lu invept=%lu shootdowns=%lu\n",
+	           hwk_inval_stats.invlpg, hwk_inval_stats.invltlb, hwk_inval_stats.invept,
+	           hwk_smp_acks());
 	hwk_shutdown();
 }

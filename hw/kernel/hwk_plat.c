@@ -11,7 +11,7 @@
 
 /* Set from the op list's flags: the CPUs never hear of a change. */
 bool hwk_skip_inval;
-/* The two-CPU self-test: INVEPT is the AP's, through a shootdown. */
+/* The two-CPU EPT backend: INVEPT is the AP's, through a shootdown. */
 bool hwk_shootdown;
 struct hwk_inval_stats hwk_inval_stats;
 

@@ -8,11 +8,7 @@
  *   HWKMISCF  an EPT leaf made write-only (XWR = 010, SDM 3C 29.3.3.1)
  *             behind pmap/'s back, then a guest read: exit 49, whose
  *             walk is printed, then the entry is restored and the pmap
- *             released cleanly;
- *   HWKSTALE  (HWKSTALS: invalidations skipped) two CPUs: the AP's guest
- *             writes a page, the BSP downgrades it to read-only, the
- *             guest writes again; the shootdown makes it fault, without
- *             it the AP's stale translation lets the write through.
+ *             released cleanly.
  */
 #include "hwk_vmx.h"
 
@@ -45,65 +41,9 @@ selftest_misconfig(void)
 	hwk_printf("END 0 %d\n", f.faulted == HWR_FAULT_MISCONFIG ? 0 : 1);
 }
 
-/* One mailbox command: the AP's guest writes @val at @gpa. */
-static bool
-stale_cmd(uint64_t gpa, uint64_t val)
-{
-	struct hwk_mbox *mb = hwk_guest_mbox();
-
-	mb->va = gpa;
-	mb->val = val;
-	mb->cmd = mb->cmd + 1;
-	return hwk_spin_until(&mb->done, mb->cmd);
-}
-
-static void
-selftest_stale(bool skip)
-{
-	struct pmap pm;
-	uint64_t hpa;
-
-	if (pmap_pinit(&pm, PMAP_TYPE_EPT, PMAP_SUPPORTS_EXEC_ONLY, NULL) != PMAP_OK ||
-	    hwk_guest_map(&pm) != 0 || !hwk_page_alloc(&hpa) ||
-	    pmap_enter(&pm, SELFTEST_GPA, hpa, VM_PROT_READ | VM_PROT_WRITE,
-	               VM_PROT_READ | VM_PROT_WRITE, PMAP_MA_WB, PMAP_LEVEL_4K) != PMAP_OK)
-		hwk_fatal("selftest_stale: setup failed");
-	if (!hwk_smp_start()) {
-		hwk_printf("hwk: smp: the second CPU did not start\nEND 0 1\n");
-		return;
-	}
-	hwk_ap_guest.pm = &pm;
-	hwk_smp_run(hwk_ap_guest_run);
-	while (hwk_ap_guest.state == 0)
-		__asm__ volatile("pause");
-	if (hwk_ap_guest.state < 0) {
-		hwk_printf("END 0 7\n");
-		return;
-	}
-	hwk_shootdown = true;
-	hwk_skip_inval = skip;
-	if (!stale_cmd(SELFTEST_GPA, 0x1111))
-		hwk_fatal("selftest_stale: the AP's guest did not write");
-	(void)pmap_protect(&pm, SELFTEST_GPA, SELFTEST_GPA + PMAP_PAGE_SIZE, VM_PROT_READ);
-	if (!stale_cmd(SELFTEST_GPA, 0x2222))
-		hwk_fatal("selftest_stale: the AP's guest did not write again");
-	hwk_printf("hwk: smp stale: skip-inval=%d invept=%lu shootdowns=%lu faults=%lu qual=0x%lx "
-	           "mem=0x%lx\n",
-	           skip, hwk_inval_stats.invept, hwk_smp_acks(), hwk_ap_guest.faults,
-	           hwk_ap_guest.qual, *(uint64_t *)hwk_p2v(hpa));
-	hwk_guest_mbox()->va = 0; /* stop */
-	hwk_guest_mbox()->cmd++;
-	hwk_printf("END 0 %d\n", hwk_spin_until(&hwk_ap_guest.stopped, 1) ? 0 : 1);
-}
-
 bool
 hwk_selftest(const void *ops, uint64_t bytes)
 {
-	if (bytes >= 8 &&
-	    (hwk_memcmp(ops, "HWKSTALE", 8) == 0 || hwk_memcmp(ops, "HWKSTALS", 8) == 0)) {
-		selftest_stale(((const char *)ops)[7] == 'S');
-		return true;
-	}
 	if (bytes >= 8 && hwk_memcmp(ops, "HWKTRAP", 8) == 0)
 		__asm__ volatile("ud2");
 	if (bytes >= 8 && hwk_memcmp(ops, "HWKMISCF", 8) == 0) {

@@ -1,15 +1,16 @@
 /*
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * hwk_smp.c - a second CPU, for the one thing one CPU cannot show under
- * Bochs: a skipped INVEPT (Bochs flushes its TLB at every VM exit, so a
- * stale translation only survives on a CPU that does not exit).
+ * hwk_smp.c - the second CPU of the two-CPU EPT backend (hwk_apguest.c),
+ * for what one CPU cannot show under Bochs: a skipped INVEPT (Bochs
+ * flushes its TLB at every VM exit, so a stale translation only survives
+ * on a CPU that does not exit).
  *
  * The BSP starts the AP through its local APIC (INIT, SIPI, SIPI to the
- * trampoline at 0x8000, SDM 3A 9.4.4).  The AP runs a guest loop under the
- * same EPT pmap that polls a mailbox and writes where it is told, without
- * exits.  pmap_plat_invept() on the BSP becomes a shootdown: an NMI to
- * the AP, whose NMI exit runs INVEPT and acknowledges.
+ * trampoline at 0x8000, SDM 3A 9.4.4).  The AP runs the guest under the
+ * runner's EPT pmap.  pmap_plat_invept() on the BSP becomes a shootdown:
+ * an NMI to the AP, whose NMI exit (or, in root mode, its NMI handler)
+ * runs INVEPT and acknowledges.
  */
 #include "hwk_vmcs.h"
 #include "hwk_vmx.h"
@@ -27,6 +28,12 @@
 #define ICR_NMI       0x0400u
 #define TRAMP_PA      0x8000ul
 #define SPIN_LIMIT    200000000ul
+/*
+ * How long the BSP waits for the AP to reach C: Bochs's AP is there
+ * after 7 rounds; 2 M PAUSEs are about 10 to 100 ms on metal, depending
+ * on PAUSE's latency, and 0.15 s of Bochs when no second CPU exists.
+ */
+#define START_SPINS   2000000ul
 #define PIN_NMI_EXIT  (1u << 3)
 #define INTR_TYPE_NMI 2
 
@@ -116,7 +123,7 @@ hwk_smp_start(void)
 	lapic_ipi(ICR_OTHERS | ICR_INIT);
 	lapic_ipi(ICR_OTHERS | ICR_SIPI | (TRAMP_PA >> 12));
 	lapic_ipi(ICR_OTHERS | ICR_SIPI | (TRAMP_PA >> 12));
-	for (n = 0; n < SPIN_LIMIT && !hwk_ap.alive; n++)
+	for (n = 0; n < START_SPINS && !hwk_ap.alive; n++)
 		__asm__ volatile("pause");
 	return hwk_ap.alive != 0;
 }
@@ -143,6 +150,24 @@ hwk_smp_shootdown(void)
 
 	lapic_ipi(ICR_OTHERS | ICR_NMI);
 	return hwk_spin_until(&hwk_ap.acks, want);
+}
+
+/*
+ * An NMI on the AP in root mode (between a VM exit and the next entry):
+ * the same shootdown, run from the trap handler, whose IRET unblocks
+ * NMIs.  False on the BSP or when no shootdown is expected.
+ */
+bool
+hwk_smp_nmi_root(void)
+{
+	uint16_t tr;
+
+	__asm__ volatile("str %0" : "=r"(tr));
+	if (tr != SEL_TSS_AP || !hwk_shootdown || hwk_ap_guest.pm == NULL)
+		return false;
+	hwk_vmx_invept(hwk_ap_guest.pm->pm_hw_root);
+	hwk_ap.acks++;
+	return true;
 }
 
 /* On the AP, after an NMI exit: INVEPT, acknowledge, unblock NMIs (an IRET). */

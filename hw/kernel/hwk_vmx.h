@@ -41,17 +41,33 @@ void hwk_ept_print_walk(struct pmap *pm, uint64_t gpa);
 /* hwk_guest.c: the guest's pages in @pm's reserved region. */
 int hwk_guest_map(struct pmap *pm);
 
+/* The guest's memory (hwk_guest.c): its page tables and the guest loop. */
+#define HWK_GUEST_PML4 0x1000ul
+#define HWK_GUEST_LOOP 0x40ul
+
 /* The mailbox at gpa 0x7000 (the guest loop's, hwk_vmx_entry.S). */
 struct hwk_mbox {
-	volatile uint64_t cmd, done, va, val;
+	volatile uint64_t cmd, done, va, val, op, rax;
 };
 struct hwk_mbox *hwk_guest_mbox(void);
+/* The frame byte behind gpa @gpa in @pm, or NULL when it is not mapped. */
+uint8_t *hwk_guest_byte(struct pmap *pm, uint64_t gpa);
 
-/* The two-CPU self-test: the AP's guest (hwk_guest.c) and the AP (hwk_smp.c). */
+/*
+ * hwk_apguest.c: the EPT backend with the guest on the second CPU (the
+ * op list's HWOPS_F_GUEST_AP), the same contracts as hwk_vmx_setup(),
+ * hwk_vmx_teardown() and hwk_vmx_access().
+ */
+int hwk_apg_setup(struct pmap *pm);
+void hwk_apg_teardown(struct pmap *pm);
+int hwk_apg_access(struct pmap *pm, uint64_t va, int access, uint64_t wval, uint64_t *rval,
+                   struct hwr_fault *f);
+
+/* The AP's guest (hwk_apguest.c) and the AP itself (hwk_smp.c). */
 struct hwk_ap_guest {
 	struct pmap *pm;
-	volatile int state; /* 0 not yet, 1 in the guest loop, -1 no VMX */
-	volatile uint64_t faults, qual;
+	volatile int state;        /* 0 not yet, 1 in the guest loop, -1 no VMX */
+	struct hwr_fault f;        /* how the last command's access ended */
 	volatile uint64_t stopped; /* the guest's VMCALL: out of VMX, halted */
 };
 extern struct hwk_ap_guest hwk_ap_guest;
@@ -61,11 +77,13 @@ void hwk_smp_run(void (*w)(void));
 bool hwk_smp_shootdown(void);
 uint64_t hwk_smp_acks(void);
 void hwk_smp_nmi_exit(uint64_t eptp);
+/* An NMI that reached the AP outside its guest: the shootdown, true when it was one. */
+bool hwk_smp_nmi_root(void);
 bool hwk_spin_until(volatile uint64_t *v, uint64_t want);
 
 /* The guest's registers across hwk_vmx_run() (hwk_vmx_entry.S). */
 struct hwk_guest_regs {
-	uint64_t rax, rdi, rsi;
+	uint64_t rax, rdi, rsi, rcx, rdx;
 };
 
 /* VMLAUNCH (@launched 0) or VMRESUME: 0 after a VM exit, 1 when entry failed. */

@@ -31,8 +31,9 @@ hwr_header_ok(const struct hwops_header *h, uint64_t len)
 		if (h->magic[i] != magic[i])
 			return 0;
 	return h->version == HWOPS_VERSION && h->mode < HWOPS_MODE_COUNT && h->nops >= 1 &&
-	       (h->flags & ~HWOPS_F_SKIP_INVAL) == 0 && h->reserved == 0 &&
-	       (len - sizeof(*h)) / sizeof(struct hwops_op) >= h->nops;
+	       (h->flags & ~(HWOPS_F_SKIP_INVAL | HWOPS_F_GUEST_AP)) == 0 &&
+	       ((h->flags & HWOPS_F_GUEST_AP) == 0 || h->mode != HWOPS_MODE_LEGACY) &&
+	       h->reserved == 0 && (len - sizeof(*h)) / sizeof(struct hwops_op) >= h->nops;
 }
 
 /* pmap_pinit() of the list's mode (both Bochs CPU models allow execute-only EPT). */

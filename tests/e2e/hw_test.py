@@ -9,13 +9,16 @@ prediction, and the bare-metal kernel under Bochs and QEMU (hw/).
                 relocation by 2 MiB windows; the op list written out.
   CorpusTest    every hand-written corpus scenario on Bochs in EPT mode with
                 hardware A/D (haswell) and emulated A/D (sandybridge),
+                the guest on the second of two CPUs (hw-run's default),
                 and in legacy mode on Bochs and QEMU: every record the
                 kernel prints must equal the host's prediction.
   OtherTest     a synthetic trace (`eptsim gen --shape=copy`) on Bochs
                 EPT and QEMU legacy, a real recording (gzip) on QEMU.
   NegativeTest  the kernel's pmap with invalidations skipped after a
-                downgrade (op-list flag bit 0): the emulated CPU uses the
-                stale translation and hw-run reports it (message pinned);
+                downgrade or an unmap (op-list flag bit 0): the emulated
+                CPU uses the stale translation and hw-run reports it
+                (messages pinned; EPT mode: the guest on the second CPU,
+                with a clean control run, and one CPU pinned as blind);
                 a kernel that never prints END is a failure with the
                 output's tail shown.
 
@@ -121,6 +124,13 @@ class CompileTest(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("eptsim: sandybridge has no EPT A/D flags: use --ad=emulated or "
                       "--cpu=haswell", r.stderr)
+        r = run(t, "--emulator=bochs", "--mode=legacy", "--cpus=2")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("eptsim: --cpus=2 runs the EPT guest on the second CPU: it needs "
+                      "--mode=ept", r.stderr)
+        r = run(t, "--emulator=none", "--mode=ept", "--cpus=3")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("eptsim: --cpus=3: 1 or 2", r.stderr)
 
     def test_drops_counted_and_relocation(self):
         # Two 2 MiB windows, far apart: relocated in order of first use to
@@ -291,17 +301,53 @@ class NegativeTest(unittest.TestCase):
     def test_legacy_bochs_stale_tlb(self):
         self.check_stale("bochs-legacy", "0x7")
 
-    # Known gap: one Bochs CPU cannot show it.  Its VM exit flushes the
-    # whole (untagged) TLB, VPID or not, and the pmap call that skips
-    # INVEPT runs in root mode, after an exit; so the guest's next access
-    # always walks the current EPT.  The kernel's two-CPU self-test
-    # (hw.ept-smp.*, hw/README.md) shows the stale write with the guest on
-    # the other CPU; once hw-run's EPT mode runs its guest there, this
-    # passes, and the unexpected success fails the run until this
-    # decorator goes.
-    @unittest.expectedFailure
+    # EPT mode runs its guest on the second CPU (hw/DESIGN.md, "Two
+    # CPUs"), which stays in the guest while the first runs the pmap.
+    # multicpu-shootdown: after line 43's write fault (the AP's last VM
+    # exit; Bochs flushes its whole TLB on every exit) lines 45-67 touch
+    # the heap without an exit, so the AP caches heap page 0 (relocated
+    # to gpa 0x400000).  Line 77 unmaps it; with INVEPT skipped (no
+    # shootdown) line 78's read goes through the stale translation and
+    # returns what line 58 wrote there, (58 << 16) | 0 = 0x3a0000, where
+    # a correct machine takes an EPT violation (read of a not-present
+    # gpa: 0x181) and the runner refuses it (segv).  The leaf is gone
+    # either way (ad ..).  mprotect-downgrade does not show it on Bochs:
+    # a write fault (line 30) flushes the AP's TLB after page 0's last
+    # write, and Bochs caches a translation filled by a read as
+    # read-only, so line 39's write walks again.
+    SMP_TRACE = os.path.join(HAND, "multicpu-shootdown.trace")
+
+    def check_stale_invept(self, config, ad):
+        r = run(self.SMP_TRACE, "--inject=skip-inval", *CONFIGS[config])
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn(
+            f"DIVERGENCE op 44 ({self.SMP_TRACE}:78) ACCESS va 0x400000: fault: kernel 0, "
+            "predicted 1\n"
+            f"  kernel:    R 44 ACCESS line=78 fault=0 out=ok code=0x0 addr=0x400000 "
+            f"val=0x3a0000 ad={ad}..\n"
+            f"  predicted: R 44 ACCESS line=78 fault=1 out=segv code=0x181 addr=0x400000 "
+            f"val=0x0 ad={ad}..\n", r.stdout)
+        self.assertIn(", 2 CPUs)\n", r.stdout)
+        # The control: the same trace and machine with the shootdowns.
+        r = run(self.SMP_TRACE, *CONFIGS[config])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("  58 events, 92 records, 0 divergences;", r.stdout)
+
     def test_ept_bochs_stale_invept(self):
-        self.check_stale("bochs-ept-hw", "0x18a")
+        self.check_stale_invept("bochs-ept-hw", "A-A-A-")
+
+    def test_ept_bochs_stale_invept_emulated_ad(self):
+        # Emulated A/D reads A and D from EPT R and W (hw/DESIGN.md).
+        self.check_stale_invept("bochs-ept-emulated", "ADADAD")
+
+    def test_ept_one_cpu_hides_stale_invept(self):
+        # The reason for the second CPU, pinned so that a Bochs that
+        # keeps translations across VM exits is noticed: on one CPU every
+        # pmap call follows a VM exit, which flushes Bochs's whole TLB,
+        # so the run with INVEPT skipped agrees with the prediction.
+        r = run(self.SMP_TRACE, "--inject=skip-inval", "--cpus=1", *CONFIGS["bochs-ept-hw"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn(", 1 CPU)\n  58 events, 92 records, 0 divergences;", r.stdout)
 
     def test_host_tlb_model_predicts_the_stale_run(self):
         # With --predict-stale the host's CPU skips invalidations too, and

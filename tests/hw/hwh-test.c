@@ -443,6 +443,18 @@ test_refusals(void **state)
 	assert_string_equal(out, "END 0 1\n");
 	assert_int_equal(status, HWR_E_HEADER);
 	free(out);
+	/* The guest on the second CPU: EPT modes only; unknown flag bits are refused. */
+	out = run_list(HWOPS_MODE_LEGACY, HWOPS_F_GUEST_AP, 0, beyond, 0, &status);
+	assert_string_equal(out, "END 0 1\n");
+	free(out);
+	out = run_list(HWOPS_MODE_EPT_AD, 0x4, 0, beyond, 0, &status);
+	assert_string_equal(out, "END 0 1\n");
+	free(out);
+	out = run_list(HWOPS_MODE_EPT_EMUL, HWOPS_F_GUEST_AP | HWOPS_F_SKIP_INVAL, 0, beyond, 0,
+	               &status);
+	assert_string_equal(out, "END 0 0\n");
+	assert_int_equal(status, HWR_OK);
+	free(out);
 }
 
 static void
