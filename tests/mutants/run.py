@@ -16,9 +16,12 @@ survivor), builds eptsim in Release, and replays until something fails:
 A mutant is killed by the first replay that diverges, stops with an error
 or a pmap panic, misses a pinned count, or by a failing unit test.  The
 table gives the trace, the event and the checker (the divergence
-report's reason line; "panic: ..." for a pmap panic).
+report's reason line; "panic: ..." for a pmap panic).  A mutant killed by
+a replay then has its killing trace shrunk with its own binary (`eptsim
+shrink`, the same replay options) and the table gives the sizes before and
+after.
 
-  run.py [--quick] [-j N] [--scratch DIR] [--no-unit] [NAME...]
+  run.py [--quick] [-j N] [--scratch DIR] [--no-unit] [--no-shrink] [NAME...]
 
 --quick runs QUICK only, against the corpus only (make test); NAMEs pick
 mutants by prefix.  Builds
@@ -189,9 +192,9 @@ def verdict(proc, checks):
 
 
 def replay_all(eptsim, plan, stop_at_first=True):
-    """Replays @plan; returns [(label, event, checker)] of the failures."""
+    """Replays @plan; returns [(label, event, checker, plan index)] of the failures."""
     failed = []
-    for label, path, extra, checks, expect in plan:
+    for i, (label, path, extra, checks, expect) in enumerate(plan):
         if expect != "clean":
             continue  # a known-bug line fails without a mutant
         try:
@@ -200,7 +203,7 @@ def replay_all(eptsim, plan, stop_at_first=True):
         except subprocess.TimeoutExpired:
             v = ("-", "timeout after %d s" % TIMEOUT)
         if v:
-            failed.append((label,) + v)
+            failed.append((label,) + v + (i,))
             if stop_at_first:
                 break
     return failed
@@ -212,18 +215,18 @@ def unit_tests(b):
     targets = [t for t in re.findall(r"^\.\.\. (pmap_\w+_(?:x86|ept|ept_emul))$", p.stdout, re.M)]
     p = run(["cmake", "--build", b.bld, "-j%d" % b.jobs, "--target"] + targets, timeout=900)
     if p.returncode != 0:
-        return ("unit tests", "-", "unit tests do not build")
+        return ("unit tests", "-", "unit tests do not build", None)
     # CMake regular expressions have no \w.
     p = run(["ctest", "--test-dir", b.bld, "-R", r"^pmap_[a-z_]+\.(x86|ept|ept_emul)$",
              "--timeout", "120", "--output-on-failure"], timeout=1800)
     if "No tests were found" in p.stdout + p.stderr:
-        return ("unit tests", "-", "no pmap unit test found")
+        return ("unit tests", "-", "no pmap unit test found", None)
     bad = re.findall(r"\d+ - (\S+) \((\w+)\)", p.stdout)
     if p.returncode == 0 or not bad:
         return None
     case = re.search(r"\[  FAILED  \] (test_\w+)", p.stdout)
     return ("unit test %s" % bad[0][0], case.group(1) if case else "-",
-            "%s (%d of the pmap test programs failed)" % (bad[0][1], len(bad)))
+            "%s (%d of the pmap test programs failed)" % (bad[0][1], len(bad)), None)
 
 
 def prepare(scratch, tree, jobs, quick):
@@ -257,14 +260,32 @@ def prepare(scratch, tree, jobs, quick):
     return plan
 
 
-def one(scratch, tree, jobs, patch, plan, use_unit):
+SHRUNK = re.compile(r"(\d+) events \((\d+) lines\) -> (\d+) events \((\d+) lines\)")
+
+
+def shrink(b, entry):
+    """eptsim shrink of the killing trace with the mutant's own binary:
+    "N -> M events", or why it could not."""
+    _, path, extra, _, _ = entry
+    out = os.path.join(b.dir, "killing-min.trace")
+    try:
+        p = run([b.eptsim, "shrink", path, "-o", out] + extra)
+    except subprocess.TimeoutExpired:
+        return "shrink: timeout after %d s" % TIMEOUT
+    m = SHRUNK.search(p.stdout)
+    if p.returncode != 0 or not m:
+        return "shrink failed: " + (p.stderr.strip().splitlines() or ["exit %d" % p.returncode])[-1]
+    return "%s -> %s events" % (m.group(1), m.group(3))
+
+
+def one(scratch, tree, jobs, patch, plan, use_unit, do_shrink):
     name = os.path.basename(patch)[:-len(".patch")]
     t0 = time.monotonic()
     b = Build(scratch, name, patch, tree, jobs)
     err = b.make()
     if err:
         return {"name": name, "status": "ERROR", "where": "-", "event": "-", "checker": err,
-                "by": "-", "seconds": time.monotonic() - t0}
+                "by": "-", "shrunk": "-", "seconds": time.monotonic() - t0}
     failed = replay_all(b.eptsim, plan)
     by = "replay"
     if not failed and use_unit:
@@ -273,19 +294,23 @@ def one(scratch, tree, jobs, patch, plan, use_unit):
     res = {"name": name, "seconds": time.monotonic() - t0, "by": by if failed else "-"}
     if failed:
         res.update(status="killed", where=failed[0][0], event=failed[0][1],
-                   checker=failed[0][2])
+                   checker=failed[0][2], shrunk="-")
+        if by == "replay" and do_shrink:
+            res["shrunk"] = shrink(b, plan[failed[0][3]])
+            res["seconds"] = time.monotonic() - t0
     else:
-        res.update(status="SURVIVED", where="-", event="-", checker="-")
+        res.update(status="SURVIVED", where="-", event="-", checker="-", shrunk="-")
     log("run.py: %-34s %s (%.1f s)" % (name, res["status"], res["seconds"]))
     return res
 
 
 def table(results):
-    print("| mutant | result | caught by | trace (mode/ad) | event | checker |")
-    print("|--------|--------|-----------|-----------------|-------|---------|")
+    print("| mutant | result | caught by | trace (mode/ad) | event | checker | killing trace shrunk |")
+    print("|--------|--------|-----------|-----------------|-------|---------|----------------------|")
     for r in results:
-        print("| %s | %s | %s | %s | %s | %s |" % (r["name"], r["status"], r["by"], r["where"],
-                                                  r["event"], r["checker"]))
+        print("| %s | %s | %s | %s | %s | %s | %s |" % (r["name"], r["status"], r["by"],
+                                                       r["where"], r["event"], r["checker"],
+                                                       r["shrunk"]))
 
 
 def main():
@@ -297,6 +322,8 @@ def main():
                                                        os.path.join(ROOT, "build-mutants")))
     ap.add_argument("--no-unit", action="store_true", help="never run the pmap unit tests")
     ap.add_argument("--json", action="store_true", help="print the results as JSON too")
+    ap.add_argument("--no-shrink", action="store_true",
+                    help="do not shrink the killing traces (eptsim shrink); --quick never does")
     args = ap.parse_args()
     t0 = time.monotonic()
     patches = sorted(os.path.join(HERE, f) for f in os.listdir(HERE) if f.endswith(".patch"))
@@ -315,7 +342,8 @@ def main():
     bjobs = 1 if args.jobs == 2 and len(patches) > 1 else args.jobs
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         results = list(pool.map(lambda p: one(args.scratch, tree, bjobs, p, plan,
-                                              not args.no_unit), patches))
+                                              not args.no_unit,
+                                              not (args.quick or args.no_shrink)), patches))
     for r in results:
         r["description"] = description(os.path.join(HERE, r["name"] + ".patch"))
     table(results)
