@@ -88,6 +88,14 @@ pmap_range_va(const struct pmap *pm, uint64_t base, unsigned i, int level)
 	return va;
 }
 
+/* Are the eight entries at @pte (8-aligned) all invalid?  One test for eight. */
+static bool
+pmap_range_none8(const struct pmap *pm, const pmap_pte_t *pte)
+{
+	return ((pte[0] | pte[1] | pte[2] | pte[3] | pte[4] | pte[5] | pte[6] | pte[7]) &
+	        pm->pm_valid_mask) == 0;
+}
+
 static bool pmap_range_table(struct pmap_range_walk *w, uint64_t table, int level, uint64_t base);
 
 /*
@@ -120,7 +128,8 @@ pmap_range_entry(struct pmap_range_walk *w, pmap_pte_t *ptep, uint64_t table, in
 
 /*
  * Walk the entries of the table @table at @level (mapping from @base)
- * that [sva, last] covers, skipping invalid ones, and drop its count once
+ * that [sva, last] covers, skipping invalid ones (eight at a time where
+ * they are aligned and all invalid), and drop its count once
  * by the entries cleared.  The walk stops early when the count reaches
  * zero (nothing valid is left).  Returns true when the walk emptied a
  * table below the root: the caller unlinks it.
@@ -136,15 +145,20 @@ pmap_range_table(struct pmap_range_walk *w, uint64_t table, int level, uint64_t 
 	unsigned end = w->last - base >= span - 1 ? PMAP_NPTE - 1 : pmap_index(w->last, level);
 	uint32_t refs = pg->ptp_refs, left = refs;
 
-	for (; i <= end; i++) {
-		if (!pmap_pte_valid(pm, pt[i]) ||
-		    !pmap_range_entry(w, &pt[i], table, level, pmap_range_va(pm, base, i, level)))
+	while (i <= end) {
+		if ((i & 7) == 0 && end - i >= 7 && pmap_range_none8(pm, &pt[i])) {
+			i += 8;
 			continue;
-		if (left == 0)
-			PMAP_PANIC("pmap_range_table: count underflow table=%#lx level=%d", table,
-			           level);
-		if (--left == 0)
-			break;
+		}
+		if (pmap_pte_valid(pm, pt[i]) &&
+		    pmap_range_entry(w, &pt[i], table, level, pmap_range_va(pm, base, i, level))) {
+			if (left == 0)
+				PMAP_PANIC("pmap_range_table: count underflow table=%#lx level=%d",
+				           table, level);
+			if (--left == 0)
+				break;
+		}
+		i++;
 	}
 	if (left == refs)
 		return false;

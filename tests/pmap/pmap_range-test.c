@@ -387,6 +387,49 @@ test_pmap_range_remove_sparse(void **state)
 	assert_int_equal(t->sp->stats.frees, frees + 10);
 }
 
+/*
+ * The walk skips eight invalid entries of a table at a time (aligned
+ * blocks): ranges starting and ending inside and at the edges of such
+ * blocks remove exactly the leaves they cover, in one page table whose
+ * leaves sit at the ends of blocks.
+ */
+static void
+test_pmap_range_remove_blocks(void **state)
+{
+	static const unsigned idx[] = { 0, 7, 8, 15, 16, 23, 500, 511 };
+	static const struct {
+		unsigned first, end; /* [first, end) in pages of the table */
+	} cases[] = {
+		{ 1, 7 },  { 7, 8 },    { 0, 16 },   { 8, 9 },
+		{ 9, 24 }, { 17, 511 }, { 24, 500 }, { 0, 512 },
+	};
+	const size_t n = sizeof(idx) / sizeof(idx[0]);
+	struct tctx *t = *state;
+	uint64_t base = test_va(0);
+	size_t c, i;
+
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		unsigned first = cases[c].first, end = cases[c].end, left = 0;
+
+		for (i = 0; i < n; i++)
+			test_enter(&t->pm, base + idx[i] * T_PAGE, test_frame(i), R, R);
+		assert_int_equal(pmap_remove(&t->pm, base + first * T_PAGE, base + end * T_PAGE),
+		                 PMAP_OK);
+		for (i = 0; i < n; i++) {
+			bool gone = idx[i] >= first && idx[i] < end;
+			pmap_pte_t pte = test_leaf(&t->pm, base + idx[i] * T_PAGE, NULL);
+
+			if ((pte == 0) != gone)
+				fail_msg("case [%u, %u): page %u pte=%#lx, expected %s", first, end,
+				         idx[i], pte, gone ? "removed" : "kept");
+			left += gone ? 0 : 1;
+		}
+		assert_int_equal(t->pm.pm_stats.resident_count, left);
+		assert_int_equal(t->pm.pm_stats.ptp_count, left != 0 ? 4 : 1);
+		assert_int_equal(pmap_remove(&t->pm, base, base + T_2M), PMAP_OK);
+	}
+}
+
 /* A range with nothing mapped in it changes nothing, allocates and flushes nothing. */
 static void
 test_pmap_range_remove_empty(void **state)
@@ -988,6 +1031,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pmap_range_remove_cut_two, test_setup,
 		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_range_remove_sparse, test_setup,
+		                                test_teardown),
+		cmocka_unit_test_setup_teardown(test_pmap_range_remove_blocks, test_setup,
 		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_range_remove_empty, test_setup,
 		                                test_teardown),
