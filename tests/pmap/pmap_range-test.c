@@ -461,6 +461,10 @@ test_pmap_range_remove_empty(void **state)
 	assert_int_equal(pmap_remove(&t->pm, test_va(T_1G + T_2M), test_va(4 * T_1G)), PMAP_OK);
 	assert_int_equal(pmap_protect(&t->pm, test_va(T_PAGE), test_va(T_1G), R), PMAP_OK);
 	assert_int_equal(pmap_unwire(&t->pm, test_va(T_1G + T_2M), test_va(4 * T_1G)), PMAP_OK);
+	/* [va, va) at a mapped page is empty, not the whole space wrapped around. */
+	assert_int_equal(pmap_remove(&t->pm, test_va(0), test_va(0)), PMAP_OK);
+	assert_int_equal(pmap_protect(&t->pm, test_va(T_1G), test_va(T_1G), R), PMAP_OK);
+	assert_int_equal(pmap_unwire(&t->pm, test_va(0), test_va(0)), PMAP_OK);
 	test_snapshot(&t->pm, &after);
 	test_assert_snapshot(&before, &after);
 	assert_int_equal(t->sp->stats.allocs, allocs);
