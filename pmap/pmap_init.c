@@ -50,41 +50,6 @@ pmap_pinit(struct pmap *pm, enum pmap_type type, uint32_t flags, void *plat)
 	return PMAP_OK;
 }
 
-/* @va made canonical: x86 addresses with bit 47 set are sign-extended. */
-static uint64_t
-pmap_canonical(const struct pmap *pm, uint64_t va)
-{
-	if (!pmap_is_ept(pm) && (va & (1ul << 47)) != 0)
-		va |= ~(PMAP_GPA_LIMIT - 1);
-	return va;
-}
-
-/*
- * Remove every leaf under the table @p reaches at @level (mapping from
- * @base); the tables it empties are freed on the way (pmap_ptp_unref).
- */
-static void
-pmap_release_table(struct pmap *pm, struct pmap_path *p, uint64_t table, int level, uint64_t base,
-                   struct pmap_inval *iv)
-{
-	unsigned i;
-
-	for (i = 0; i < PMAP_NPTE; i++) {
-		pmap_pte_t *pte = &pmap_table(table)[i];
-		uint64_t va = pmap_canonical(pm, base + ((uint64_t)i << (12 + 9 * level)));
-
-		if (!pmap_pte_valid(pm, *pte))
-			continue;
-		p->pte[level] = pte;
-		p->table_hpa[level] = table;
-		p->level = level;
-		if (pmap_pte_is_leaf(pm, *pte, level))
-			pmap_leaf_remove(pm, p, va, iv);
-		else
-			pmap_release_table(pm, p, *pte & PMAP_FRAME_4K, level - 1, va, iv);
-	}
-}
-
 /*
  * Remove every mapping of @pm, free every table and pv chunk, and make
  * the CPUs forget it (one full flush).  @pm is dead after.
@@ -93,12 +58,11 @@ void
 pmap_release(struct pmap *pm)
 {
 	struct pmap_inval iv;
-	struct pmap_path p;
 	struct pmap_stats *s = &pm->pm_stats;
 
 	pmap_inval_init(&iv, pm);
 	pmap_inval_all(&iv);
-	pmap_release_table(pm, &p, pm->pm_root_hpa, PMAP_NLEVELS - 1, 0, &iv);
+	pmap_remove_all(pm, &iv);
 	pmap_inval_free_page(&iv, pm->pm_root_hpa);
 	pmap_inval_flush(&iv);
 	s->ptp_count--;

@@ -74,7 +74,7 @@ pmap_leaf_note_ad(const struct pmap *pm, pmap_pte_t pte, int level)
  * Clear the leaf at @p's deepest level: counts, pv, A/D to the pages,
  * invalidation.  The table's count is the caller's.
  */
-static void
+void
 pmap_leaf_clear(struct pmap *pm, struct pmap_path *p, uint64_t va, struct pmap_inval *iv)
 {
 	int level = p->level;

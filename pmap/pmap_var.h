@@ -205,6 +205,7 @@ void pmap_check_va(const struct pmap *pm, uint64_t va, const char *who);
 
 /* pmap_leaf.c: one leaf's life, shared by every operation. */
 void pmap_leaf_install(struct pmap *pm, struct pmap_path *p, uint64_t va, pmap_pte_t pte);
+void pmap_leaf_clear(struct pmap *pm, struct pmap_path *p, uint64_t va, struct pmap_inval *iv);
 void pmap_leaf_remove(struct pmap *pm, struct pmap_path *p, uint64_t va, struct pmap_inval *iv);
 void pmap_leaf_note_ad(const struct pmap *pm, pmap_pte_t pte, int level);
 void pmap_leaf_replace(struct pmap *pm, struct pmap_path *p, uint64_t va, pmap_pte_t pte,
@@ -213,6 +214,9 @@ void pmap_leaf_clear_table(struct pmap *pm, struct pmap_path *p, uint64_t va,
                            struct pmap_inval *iv);
 void pmap_leaf_update(struct pmap *pm, pmap_pte_t *ptep, pmap_pte_t npte, uint64_t va, int level,
                       struct pmap_inval *iv);
+
+/* pmap_range.c */
+void pmap_remove_all(struct pmap *pm, struct pmap_inval *iv);
 
 /* pmap_enter.c */
 int pmap_enter_pte(struct pmap *pm, uint64_t va, pmap_pte_t npte, int level);

@@ -83,6 +83,8 @@ struct sim_vmspace {
 	 */
 	uint64_t tlb_gen[2];
 	uint64_t tlb_cpus; /* bit n: cpu n has filled a TLB entry for these pmaps */
+	/* [cpu] bit i: large slot i of the cpu may hold an entry of these pmaps */
+	uint32_t tlb_large[SIM_MAX_CPUS];
 };
 
 /* Why an access could not be completed. */

@@ -117,6 +117,24 @@ sim_tlb_victim(struct sim_cpu *c, uint64_t va, uint64_t size)
 	return &c->tlb[SIM_TLB_LARGE_BASE + c->large_victim++ % SIM_TLB_LARGE];
 }
 
+/*
+ * Large slot @i of @cpu now holds an entry of @pm: its vmspace's mask
+ * gains the slot, the previous holder's loses it.  A vmspace's mask is a
+ * superset of the large slots holding its pmaps' entries, so range checks
+ * visit only those.
+ */
+static void
+sim_tlb_large_owner(struct sim_cpu *c, unsigned cpu, unsigned i, struct pmap *pm)
+{
+	struct pmap *old = c->tag[SIM_TLB_LARGE_BASE + i];
+
+	if (old != NULL && old != pm && sim_tlb_genp(old) != NULL)
+		((struct sim_vmspace *)old->pm_plat)->tlb_large[cpu] &= ~(1u << i);
+	if (sim_tlb_genp(pm) != NULL)
+		((struct sim_vmspace *)pm->pm_plat)->tlb_large[cpu] |= 1u << i;
+	c->large_used |= 1u << i;
+}
+
 void
 sim_tlb_fill(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va, const struct sim_walk *w)
 {
@@ -132,7 +150,7 @@ sim_tlb_fill(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va, const st
 	if (pm->pm_plat != NULL)
 		((struct sim_vmspace *)pm->pm_plat)->tlb_cpus |= 1ul << cpu;
 	if (t - c->tlb >= SIM_TLB_LARGE_BASE)
-		c->large_used |= 1u << (t - c->tlb - SIM_TLB_LARGE_BASE);
+		sim_tlb_large_owner(c, cpu, (unsigned)(t - c->tlb - SIM_TLB_LARGE_BASE), pm);
 	t->pm = pm;
 	c->tag[t - c->tlb] = pm;
 	t->gen = sim_tlb_gen(pm);
@@ -362,7 +380,8 @@ sim_tlb_check_cpu(struct sim *s, unsigned cpu, struct sim_vmspace *vs, uint64_t 
 		for (i = 0; i < SIM_TLB_WAYS; i++)
 			found += sim_tlb_check_slot(s, cpu, set + i, vs, sva, eva);
 	}
-	for (used = c->large_used; used != 0; used &= used - 1) {
+	used = c->large_used & (vs != NULL ? vs->tlb_large[cpu] : ~0u);
+	for (; used != 0; used &= used - 1) {
 		i = SIM_TLB_LARGE_BASE + (unsigned)__builtin_ctz(used);
 		found += sim_tlb_check_slot(s, cpu, i, vs, sva, eva);
 	}

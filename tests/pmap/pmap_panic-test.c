@@ -45,7 +45,9 @@
  *   pmap_walk.c:pmap_walk_install  "leaf above target"
  *       test_pmap_panic_walk_install_leaf_above
  *   pmap_walk.c:pmap_ptp_unref  "count underflow"
- *       test_pmap_panic_ptp_unref_underflow
+ *       test_pmap_panic_ptp_unref_underflow (page_protect)
+ *   pmap_range.c:pmap_range_table  "count underflow"
+ *       test_pmap_panic_ptp_unref_underflow (remove)
  */
 #include <stdio.h>
 
@@ -100,22 +102,46 @@ pn_expect_release_panic(struct pmap *pm, const char *msg)
 	expect_panic(pmap_release(pm), msg);
 }
 
-/* A table's count at zero with a valid entry in it: removing the entry underflows. */
+static void
+pn_expect_underflow_panic(struct pmap *pm, bool by_page, uint64_t va, uint64_t hpa, const char *msg)
+{
+	if (by_page)
+		expect_panic(pmap_page_protect(test_page(hpa), VM_PROT_NONE), msg);
+	else
+		expect_panic(pmap_remove(pm, va, va + T_PAGE), msg);
+}
+
+/*
+ * A table's count at zero with a valid entry in it: removing the entry
+ * underflows, found by the range walk (pmap_remove) and by the one-leaf
+ * path (pmap_page_protect through the pv list).
+ */
 static void
 test_pmap_panic_ptp_unref_underflow(void **state)
 {
+	static const struct {
+		bool by_page;
+		const char *fn;
+	} cases[] = {
+		{ false, "pmap_range_table" },
+		{ true, "pmap_ptp_unref" },
+	};
 	struct tctx *t = *state;
-	uint64_t va = test_va(0);
 	struct pmap_path p;
 	char msg[PN_MSG];
+	size_t i;
 
-	test_enter(&t->pm, va, test_frame(0), VM_PROT_READ, 0);
-	assert_int_equal(pmap_walk(&t->pm, va, PMAP_LEVEL_4K, &p), PMAP_LEVEL_4K);
-	assert_int_equal(test_page(p.table_hpa[0])->ptp_refs, 1);
-	test_page(p.table_hpa[0])->ptp_refs = 0;
-	snprintf(msg, sizeof(msg), "pmap_ptp_unref: count underflow table=%#lx level=0",
-	         p.table_hpa[0]);
-	expect_panic(pmap_remove(&t->pm, va, va + T_PAGE), msg);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t va = test_va(i * PMAP_PDE_SIZE), hpa = test_frame(i);
+
+		test_enter(&t->pm, va, hpa, VM_PROT_READ, 0);
+		assert_int_equal(pmap_walk(&t->pm, va, PMAP_LEVEL_4K, &p), PMAP_LEVEL_4K);
+		assert_int_equal(test_page(p.table_hpa[0])->ptp_refs, 1);
+		test_page(p.table_hpa[0])->ptp_refs = 0;
+		snprintf(msg, sizeof(msg), "%s: count underflow table=%#lx level=0", cases[i].fn,
+		         p.table_hpa[0]);
+		pn_expect_underflow_panic(&t->pm, cases[i].by_page, va, hpa, msg);
+	}
 	t->pm_live = false;
 }
 

@@ -387,6 +387,49 @@ test_pmap_range_remove_sparse(void **state)
 	assert_int_equal(t->sp->stats.frees, frees + 10);
 }
 
+/*
+ * The walk skips eight invalid entries of a table at a time (aligned
+ * blocks): ranges starting and ending inside and at the edges of such
+ * blocks remove exactly the leaves they cover, in one page table whose
+ * leaves sit at the ends of blocks.
+ */
+static void
+test_pmap_range_remove_blocks(void **state)
+{
+	static const unsigned idx[] = { 0, 7, 8, 15, 16, 23, 500, 511 };
+	static const struct {
+		unsigned first, end; /* [first, end) in pages of the table */
+	} cases[] = {
+		{ 1, 7 },  { 7, 8 },    { 0, 16 },   { 8, 9 },
+		{ 9, 24 }, { 17, 511 }, { 24, 500 }, { 0, 512 },
+	};
+	const size_t n = sizeof(idx) / sizeof(idx[0]);
+	struct tctx *t = *state;
+	uint64_t base = test_va(0);
+	size_t c, i;
+
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		unsigned first = cases[c].first, end = cases[c].end, left = 0;
+
+		for (i = 0; i < n; i++)
+			test_enter(&t->pm, base + idx[i] * T_PAGE, test_frame(i), R, R);
+		assert_int_equal(pmap_remove(&t->pm, base + first * T_PAGE, base + end * T_PAGE),
+		                 PMAP_OK);
+		for (i = 0; i < n; i++) {
+			bool gone = idx[i] >= first && idx[i] < end;
+			pmap_pte_t pte = test_leaf(&t->pm, base + idx[i] * T_PAGE, NULL);
+
+			if ((pte == 0) != gone)
+				fail_msg("case [%u, %u): page %u pte=%#lx, expected %s", first, end,
+				         idx[i], pte, gone ? "removed" : "kept");
+			left += gone ? 0 : 1;
+		}
+		assert_int_equal(t->pm.pm_stats.resident_count, left);
+		assert_int_equal(t->pm.pm_stats.ptp_count, left != 0 ? 4 : 1);
+		assert_int_equal(pmap_remove(&t->pm, base, base + T_2M), PMAP_OK);
+	}
+}
+
 /* A range with nothing mapped in it changes nothing, allocates and flushes nothing. */
 static void
 test_pmap_range_remove_empty(void **state)
@@ -418,6 +461,10 @@ test_pmap_range_remove_empty(void **state)
 	assert_int_equal(pmap_remove(&t->pm, test_va(T_1G + T_2M), test_va(4 * T_1G)), PMAP_OK);
 	assert_int_equal(pmap_protect(&t->pm, test_va(T_PAGE), test_va(T_1G), R), PMAP_OK);
 	assert_int_equal(pmap_unwire(&t->pm, test_va(T_1G + T_2M), test_va(4 * T_1G)), PMAP_OK);
+	/* [va, va) at a mapped page is empty, not the whole space wrapped around. */
+	assert_int_equal(pmap_remove(&t->pm, test_va(0), test_va(0)), PMAP_OK);
+	assert_int_equal(pmap_protect(&t->pm, test_va(T_1G), test_va(T_1G), R), PMAP_OK);
+	assert_int_equal(pmap_unwire(&t->pm, test_va(0), test_va(0)), PMAP_OK);
 	test_snapshot(&t->pm, &after);
 	test_assert_snapshot(&before, &after);
 	assert_int_equal(t->sp->stats.allocs, allocs);
@@ -737,6 +784,32 @@ test_pmap_range_protect_never_adds(void **state)
 }
 
 /* Unwire clears the wired bit and the count, nothing else, and flushes nothing. */
+/*
+ * Protecting an execute-only leaf to read-only leaves it no right: with
+ * execute-only EPT (XWR = 100, SDM 3C 29.3.3.1) the leaf is removed in
+ * the walk; x86 and EPT without execute-only cannot say X without R (the
+ * code for --x is the code for r-x), so there it keeps R.
+ */
+static void
+test_pmap_range_protect_exec_only(void **state)
+{
+	struct tctx *t = *state;
+	bool xo = test_is_ept() && (test_fmt()->flags & PMAP_SUPPORTS_EXEC_ONLY) != 0;
+	uint64_t va = test_va(0);
+
+	test_enter(&t->pm, va, test_frame(0), X, X);
+	test_enter(&t->pm, va + T_PAGE, test_frame(1), RX, R);
+	assert_int_equal(pmap_protect(&t->pm, va, va + 2 * T_PAGE, R), PMAP_OK);
+	assert_int_equal(t->pm.pm_stats.resident_count, xo ? 1 : 2);
+	assert_int_equal(t->pm.pm_stats.pv_used, xo ? 1 : 2);
+	assert_int_equal(t->pm.pm_stats.ptp_count, 4);
+	assert_int_equal(test_leaf(&t->pm, va, NULL) == 0, xo);
+	assert_int_equal(test_page(test_frame(0))->flags, xo ? REF : 0);
+	assert_int_equal(pmap_pte_prot(&t->pm, leaf_at(&t->pm, va + T_PAGE, PMAP_LEVEL_4K)), R);
+	if (!xo)
+		assert_int_equal(pmap_pte_prot(&t->pm, leaf_at(&t->pm, va, PMAP_LEVEL_4K)), R);
+}
+
 static void
 test_pmap_range_unwire_4k(void **state)
 {
@@ -899,6 +972,56 @@ test_pmap_range_enomem(void **state)
 	assert_int_equal(test_leaf(&t->pm, test_va(T_1G), NULL), 0);
 }
 
+/*
+ * pmap_release() walks the whole space table by table: mappings at both
+ * ends of it (x86: both canonical halves, the kernel half sign-extended;
+ * EPT: 0 to 2^48, across 2^47) and a 2 MiB leaf all go, each page told it
+ * was dirtied and referenced and its pv entry removed under the va it was
+ * entered at (a wrong va panics in pmap_pv_remove), and every table and pv
+ * chunk is freed exactly once.
+ */
+static void
+test_pmap_range_release_ends(void **state)
+{
+	static const uint64_t x86_va[] = {
+		0,
+		PMAP_USER_MAX - T_PAGE,
+		PMAP_KERNEL_MIN,
+		PMAP_KERNEL_MIN + T_512G + T_1G + T_2M,
+		0ul - T_PAGE,
+	};
+	static const uint64_t ept_va[] = {
+		0,
+		PMAP_USER_MAX - T_PAGE,
+		PMAP_USER_MAX,
+		T_512G + 5 * T_PAGE,
+		PMAP_GPA_LIMIT - T_PAGE,
+	};
+	const uint64_t *va = test_is_ept() ? ept_va : x86_va;
+	const size_t n = sizeof(x86_va) / sizeof(x86_va[0]);
+	struct tctx *t = *state;
+	uint64_t frees, owned;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		test_enter(&t->pm, va[i], test_frame(i), RW, W);
+	test_enter_2m(&t->pm, test_va(T_1G), test_run2m(0), RW, W | PMAP_ENTER_WIRED);
+	assert_int_equal(t->pm.pm_stats.resident_count, n + 512);
+	frees = t->sp->stats.frees;
+	owned = t->pm.pm_stats.ptp_count + t->pm.pm_stats.pv_chunks;
+	pmap_release(&t->pm);
+	t->pm_live = false;
+	assert_int_equal(t->sp->stats.frees - frees, owned);
+	assert_int_equal(t->sp->stats.in_use, 0);
+	for (i = 0; i < n; i++) {
+		assert_null(test_page(test_frame(i))->pv_list);
+		assert_int_equal(test_page(test_frame(i))->flags, DIRTY | REF);
+	}
+	assert_null(test_page(test_run2m(0))->pv_list_2m);
+	assert_int_equal(test_page(test_run2m(0))->flags, DIRTY | REF);
+	assert_int_equal(test_page(test_run2m(0) + 511 * T_PAGE)->flags, DIRTY | REF);
+}
+
 int
 main(void)
 {
@@ -912,6 +1035,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pmap_range_remove_cut_two, test_setup,
 		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_range_remove_sparse, test_setup,
+		                                test_teardown),
+		cmocka_unit_test_setup_teardown(test_pmap_range_remove_blocks, test_setup,
 		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_range_remove_empty, test_setup,
 		                                test_teardown),
@@ -927,6 +1052,8 @@ main(void)
 		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_range_protect_never_adds, test_setup,
 		                                test_teardown),
+		cmocka_unit_test_setup_teardown(test_pmap_range_protect_exec_only, test_setup,
+		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_range_unwire_4k, test_setup,
 		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_range_unwire_2m, test_setup,
@@ -934,6 +1061,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pmap_range_unwire_not_wired, test_setup,
 		                                test_teardown),
 		cmocka_unit_test_setup_teardown(test_pmap_range_enomem, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_pmap_range_release_ends, test_setup,
+		                                test_teardown),
 	};
 
 	return TEST_RUN(tests);

@@ -8,6 +8,7 @@
  * replay_fixture.h.
  */
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -264,15 +265,98 @@ test_replay_fault_loop(void **state)
 	assert_report_has(fx, "x86 writable, EPT not writable");
 }
 
+/*
+ * 1c. Large TLB slots shared by two vmspaces, the CPUs ignoring
+ * invalidations.  Vmspace 1 faults 33 2 MiB device leaves on cpu 0: the
+ * 32 large slots fill round robin and leaf 32 takes slot 0 again; then
+ * vmspace 2's leaf takes slot 1 from vmspace 1's leaf 1.  mprotect r-- of
+ * one 4 KiB page (a demotion) leaves the 2 MiB rw- entry covering it
+ * stale, where one is still cached (a range check of a few pages visits
+ * the large slots of the vmspace it checks); leaf 1 of vmspace 1 is
+ * cached nowhere any more.
+ */
+static const struct {
+	unsigned vm, leaf;
+	bool stale;
+} large_cases[] = {
+	{ 1, 2, true },
+	{ 2, 0, true },
+	{ 1, 32, true },
+	{ 1, 1, false },
+};
+
+static void
+large_slots_scenario(struct fixture *fx)
+{
+	char buf[33][96];
+	const char *lines[33];
+	unsigned k;
+
+	REPLAY(fx, "vmspace_create vm=1 kind=process", "vmspace_create vm=2 kind=process",
+	       "mmap vm=1 va=0x40000000 len=0x4200000 prot=rw- share=shared backing=device "
+	       "hpa=0xc0000000 ma=UC",
+	       "mmap vm=2 va=0x40000000 len=0x200000 prot=rw- share=shared backing=device "
+	       "hpa=0xd0000000 ma=UC",
+	       "sched tid=1 cpu=0");
+	for (k = 0; k < 33; k++) {
+		snprintf(buf[k], sizeof(buf[k]),
+		         "fault vm=1 tid=1 cpu=0 va=%#lx access=w mode=user",
+		         0x40000000ul + k * 0x200000ul);
+		lines[k] = buf[k];
+	}
+	replay(fx, lines, 33);
+	REPLAY(fx, "fault vm=2 tid=1 cpu=0 va=0x40000000 access=w mode=user");
+}
+
+static void
+test_replay_stale_tlb_large_slots(void **state)
+{
+	struct fixture *fx;
+	char line[96];
+	size_t i;
+
+	for (i = 0; i < NELEM(large_cases); i++) {
+		uint64_t va = 0x40000000ul + large_cases[i].leaf * 0x200000ul;
+		uint64_t hpa = (large_cases[i].vm == 1 ? 0xc0000000ul : 0xd0000000ul) +
+		               large_cases[i].leaf * 0x200000ul;
+		const char *one[1] = { line };
+
+		if (i > 0)
+			assert_int_equal(fx_reset(*state), 0);
+		fx = fx_start(state, SIM_MODE_PAIR, SIM_AD_HW, SIM_CHECK_INCREMENTAL,
+		              SIM_INJECT_SKIP_INVAL);
+		print_message("case vm %u leaf %u\n", large_cases[i].vm, large_cases[i].leaf);
+		large_slots_scenario(fx);
+		assert_no_divergence(fx);
+		snprintf(line, sizeof(line), "mprotect vm=%u va=%#lx len=0x1000 prot=r--",
+		         large_cases[i].vm, va + 0x5000);
+		replay(fx, one, 1);
+		if (!large_cases[i].stale) {
+			assert_no_divergence(fx);
+			continue;
+		}
+		/* events: 5 set-up, 33 + 1 faults, the mprotect */
+		ASSERT_DIVERGENCES(fx, 40, "stale TLB");
+		assert_report_has(fx, "cpu 0 caches %#lx -> hpa %#lx rw- (EPT, filled at event", va,
+		                  hpa);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_replay_stale_tlb),          T(test_replay_stale_tlb_control),
-		T(test_replay_invalid_entry),      T(test_replay_lost_dirty),
-		T(test_replay_lost_dirty_control), T(test_replay_lost_dirty_unmapped),
-		T(test_replay_lost_reference),     T(test_replay_lost_reference_control),
-		T(test_replay_fault_loop),         T(test_replay_stale_tlb_after_pageout),
+		T(test_replay_stale_tlb),
+		T(test_replay_stale_tlb_control),
+		T(test_replay_invalid_entry),
+		T(test_replay_lost_dirty),
+		T(test_replay_lost_dirty_control),
+		T(test_replay_lost_dirty_unmapped),
+		T(test_replay_lost_reference),
+		T(test_replay_lost_reference_control),
+		T(test_replay_fault_loop),
+		T(test_replay_stale_tlb_after_pageout),
+		T(test_replay_stale_tlb_large_slots),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
