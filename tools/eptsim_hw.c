@@ -333,6 +333,10 @@ cmd_hw_run(int argc, char **argv)
 	if (o.records)
 		fputs(predicted, stdout);
 	hwx_records(predicted, &want);
+	o.x.list = list;
+	o.x.len = len;
+	o.x.hflags = o.predict_stale ? HWH_HONOUR_SKIP_INVAL : 0;
+	o.x.vm = res.vm;
 	if (o.x.emu == HWX_EMU_NONE) {
 		hw_summary(&o, &res, want.n, 0, 0, "");
 		rc = 0;

@@ -2,8 +2,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * eptsim_hw_cmp.c - the kernel's records against the host's prediction,
- * line by line, each disagreement reported in the shape of the replay's
- * divergence report: op number, trace line, address, field, both values.
+ * line by line; each disagreement is reported by eptsim_hw_report.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +36,7 @@ hwx_records(char *text, struct hwx_lines *out)
 }
 
 /* The value of "key=" in record @rec, copied into @buf ("" when absent). */
-static const char *
+const char *
 hwx_field(const char *rec, const char *key, char *buf, size_t len)
 {
 	size_t kl = strlen(key);
@@ -57,7 +56,7 @@ hwx_field(const char *rec, const char *key, char *buf, size_t len)
 }
 
 /* The first field that differs between @got and @want ("record" when the heads do). */
-static const char *
+const char *
 hwx_first_diff(const char *got, const char *want)
 {
 	static const char *const keys[] = { "fault", "out", "code", "addr", "val", "ad" };
@@ -71,41 +70,33 @@ hwx_first_diff(const char *got, const char *want)
 	return "record";
 }
 
-static void
-hwx_report(const struct hwx_run *x, const char *got, const char *want)
-{
-	const char *field = hwx_first_diff(got, want);
-	char opno[24] = "?", kind[24] = "?", line[24], addr[32], a[64], b[64];
-
-	(void)sscanf(want, "R %23s %23s", opno, kind);
-	hwx_field(want, "line", line, sizeof(line));
-	hwx_field(want, "addr", addr, sizeof(addr));
-	if (strcmp(field, "record") == 0)
-		snprintf(a, sizeof(a), "(other record)"), snprintf(b, sizeof(b), "(see below)");
-	else
-		hwx_field(got, field, a, sizeof(a)), hwx_field(want, field, b, sizeof(b));
-	printf("DIVERGENCE op %s (%s:%s) %s va %s: %s: kernel %s, predicted %s\n", opno, x->trace,
-	       line, kind, addr, field, a, b);
-	printf("  kernel:    %s\n  predicted: %s\n", got, want);
-}
-
-/* Compare; returns the number of divergences (only the first is printed without keep_going). */
+/*
+ * Compare; returns the number of divergences.  The first is reported
+ * (eptsim_hw_report.c), all of them with keep_going.
+ */
 uint64_t
 hwx_compare(const struct hwx_run *x, const struct hwx_lines *got, const struct hwx_lines *want)
 {
-	size_t i, n = got->n < want->n ? got->n : want->n;
+	size_t i, n = got->n < want->n ? got->n : want->n, shown = 0;
+	size_t *idx = calloc(n ? n : 1, sizeof(*idx));
 	uint64_t div = 0;
 
+	if (idx == NULL)
+		abort();
 	for (i = 0; i < n; i++) {
 		if (strcmp(got->v[i], want->v[i]) == 0)
 			continue;
 		if (div++ == 0 || x->keep_going)
-			hwx_report(x, got->v[i], want->v[i]);
+			idx[shown++] = i;
 	}
+	if (shown != 0)
+		hwx_report(x, got, want, idx, shown);
+	free(idx);
 	if (got->n != want->n) {
 		div++;
-		printf("DIVERGENCE: the kernel printed %zu records, the host predicted %zu\n",
-		       got->n, want->n);
+		printf("eptsim: DIVERGENCE #%lu after record %zu (%s): record count (kernel vs "
+		       "predicted)\n  records: kernel %zu, predicted %zu\n",
+		       div, n, x->trace, got->n, want->n);
 		if (n < want->n)
 			printf("  first missing: %s\n", want->v[n]);
 		else

@@ -26,6 +26,11 @@ struct hwx_run {
 	unsigned timeout;
 	bool keep_going;
 	bool json;
+	/* For the divergence report: the list, replayed on the host up to each divergent op. */
+	const void *list;
+	size_t len;
+	uint32_t hflags; /* hwh_run() flags of the prediction */
+	uint32_t vm;     /* the vmspace compiled */
 };
 
 /* Record lines of a run: pointers into its text. */
@@ -39,6 +44,12 @@ struct hwx_lines {
 void hwx_records(char *text, struct hwx_lines *out);
 uint64_t hwx_compare(const struct hwx_run *x, const struct hwx_lines *got,
                      const struct hwx_lines *want);
+const char *hwx_field(const char *rec, const char *key, char *buf, size_t len);
+const char *hwx_first_diff(const char *got, const char *want);
+
+/* eptsim_hw_report.c: report the divergent records @idx[@n] (ascending), numbered from 1. */
+void hwx_report(const struct hwx_run *x, const struct hwx_lines *got, const struct hwx_lines *want,
+                const size_t *idx, size_t n);
 
 /* eptsim_hw_emu.c */
 /* Write the op list to @path; -1 with a message on stderr when it cannot. */

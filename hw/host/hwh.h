@@ -29,6 +29,23 @@
  */
 int hwh_run(const void *list, size_t len, FILE *out, uint32_t flags);
 
+struct pmap;
+
+/* Called with each record line ("R ...") and the runner's pmap as that op left it. */
+typedef void hwh_record_hook(void *arg, const char *line, struct pmap *pm);
+
+/* hwh_run(), calling @hook (when not NULL) after each record line is written. */
+int hwh_run_hook(const void *list, size_t len, FILE *out, uint32_t flags, hwh_record_hook *hook,
+                 void *arg);
+
+/*
+ * From a hook only: @pm's walk of @va on the host model, to @out as the
+ * replay's divergence report shows it (sim/sim_report.c): the outcome,
+ * then each level's entry decoded by field name (verify/vfy_describe.c),
+ * read without setting A/D.
+ */
+void hwh_describe_walk(struct pmap *pm, uint64_t va, FILE *out);
+
 /* An op list being built: the header, then the ops (END appended by hwh_list_finish). */
 struct hwh_list {
 	struct hwops_header *buf; /* header then ops, contiguous */

@@ -28,6 +28,9 @@
 
 static struct sim *hwh_sim;
 static FILE *hwh_out;
+static struct pmap *hwh_pm; /* the runner's, between hwr_setup and hwr_teardown */
+static hwh_record_hook *hwh_hook;
+static void *hwh_hook_arg;
 
 static bool
 hwh_read64(void *ctx, uint64_t hpa, uint64_t *val)
@@ -174,6 +177,7 @@ hwr_setup(struct pmap *pm, const struct hwops_header *h)
 	uint64_t hpa, val;
 
 	(void)h;
+	hwh_pm = pm;
 	if (hwr_frame_alloc(&hpa) != 0 ||
 	    pmap_enter(pm, 0, hpa, VM_PROT_ALL,
 	               VM_PROT_ALL | PMAP_ENTER_WIRED | PMAP_ENTER_UNMANAGED, PMAP_MA_WB,
@@ -187,6 +191,7 @@ hwr_setup(struct pmap *pm, const struct hwops_header *h)
 void
 hwr_teardown(struct pmap *pm)
 {
+	hwh_pm = NULL;
 	(void)pmap_unwire(pm, 0, PMAP_PAGE_SIZE);
 	(void)pmap_remove(pm, 0, PMAP_PAGE_SIZE);
 }
@@ -195,6 +200,28 @@ void
 hwr_emit(const char *line)
 {
 	fprintf(hwh_out, "%s\n", line);
+	if (hwh_hook != NULL && hwh_pm != NULL && line[0] == 'R')
+		hwh_hook(hwh_hook_arg, line, hwh_pm);
+}
+
+void
+hwh_describe_walk(struct pmap *pm, uint64_t va, FILE *out)
+{
+	struct sim_walk w;
+	char buf[256];
+	int l;
+
+	sim_mmu_walk(hwh_sim, pm, va, &w);
+	fprintf(out, "  %s tables (%s %#lx): %s\n", pm->pm_type == PMAP_TYPE_EPT ? "EPT" : "x86",
+	        pm->pm_type == PMAP_TYPE_EPT ? "EPTP" : "CR3", pm->pm_hw_root,
+	        sim_walk_describe(&w, buf, sizeof(buf)));
+	for (l = 3; l >= 0 && l >= w.level; l--) {
+		if (pm->pm_type == PMAP_TYPE_EPT)
+			vfy_describe_ept_entry(l, w.entries[l], buf, sizeof(buf));
+		else
+			vfy_describe_x86_entry(l, w.entries[l], buf, sizeof(buf));
+		fprintf(out, "    %s\n", buf);
+	}
 }
 
 int
@@ -206,6 +233,13 @@ hwr_frame_alloc(uint64_t *hpa)
 
 int
 hwh_run(const void *list, size_t len, FILE *out, uint32_t flags)
+{
+	return hwh_run_hook(list, len, out, flags, NULL, NULL);
+}
+
+int
+hwh_run_hook(const void *list, size_t len, FILE *out, uint32_t flags, hwh_record_hook *hook,
+             void *arg)
 {
 	const struct hwops_header *h = list;
 	struct sim *s = calloc(1, sizeof(*s));
@@ -223,7 +257,10 @@ hwh_run(const void *list, size_t len, FILE *out, uint32_t flags)
 		s->cfg.inject |= SIM_INJECT_SKIP_INVAL;
 	hwh_sim = s;
 	hwh_out = out;
+	hwh_hook = hook;
+	hwh_hook_arg = arg;
 	status = hwr_run(list, len);
+	hwh_hook = NULL;
 	hwh_sim = NULL;
 	sim_phys_destroy(s->sp);
 	free(s);

@@ -291,9 +291,36 @@ class NegativeTest(unittest.TestCase):
     def check_stale(self, config, code):
         r = run(self.TRACE, "--inject=skip-inval", *CONFIGS[config])
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
-        self.assertIn(f"DIVERGENCE op 15 ({self.TRACE}:39) ACCESS va ", r.stdout)
-        self.assertIn(": fault: kernel 0, predicted 1\n", r.stdout)
+        self.assertIn(f"eptsim: DIVERGENCE #1 at op 15 ({self.TRACE}:39): fault (kernel vs "
+                      "predicted)\n  fault: kernel 0, predicted 1\n"
+                      "  vmspace 1, ACCESS va 0x400010; the host model after op 15:\n",
+                      r.stdout)
         self.assertIn(" out=segv code=" + code + " ", r.stdout)
+        # The host's tables after the mprotect, decoded by field name: the
+        # upper levels keep RW; the leaf lost RW and, as pmap_protect does,
+        # D (moved to the page), keeps A (lines 27, 32), avail10 (managed)
+        # and XD (the region is rw-), so the walk allows reads only.
+        self.assertRegex(r.stdout, r"\n  x86 tables \(CR3 0x[0-9a-f]+\): hpa 0x[0-9a-f]+010 "
+                         r"r-- 4K\n    PML4E 0x[0-9a-f]{16}: P RW US A frame=0x[0-9a-f]+\n"
+                         r"    PDPTE 0x[0-9a-f]{16}: P RW US A frame=0x[0-9a-f]+\n"
+                         r"    PDE 0x[0-9a-f]{16}: P RW US A frame=0x[0-9a-f]+\n"
+                         r"    PTE 0x80000000[0-9a-f]{8}: P US A avail10 frame=0x[0-9a-f]+ XD\n"
+                         r"  kernel:    R 15 ")
+        # The ops of lines 39, 38, 32, 27 and 22 name the page (relocated
+        # to 0x400000); each with its trace event.
+        t = self.TRACE
+        self.assertIn(
+            "  last ops touching this page:\n"
+            f"    op 15 {t}:39: ACCESS write 0x400010 user <- fault vm=1 tid=500 cpu=0 "
+            "va=0x7f3a1c000010 access=w mode=user\n"
+            f"    op 14 {t}:38: PROTECT 0x400000 +4 pages r-- <- mprotect vm=1 "
+            "va=0x7f3a1c000000 len=0x4000 prot=r--\n"
+            f"    op 9 {t}:32: ACCESS read 0x400008 user <- fault vm=1 tid=501 cpu=1 "
+            "va=0x7f3a1c000008 access=r mode=user\n"
+            f"    op 4 {t}:27: ACCESS write 0x400000 user <- fault vm=1 tid=500 cpu=0 "
+            "va=0x7f3a1c000000 access=w mode=user\n"
+            f"    op 1 {t}:22: MAP 0x400000 +16 pages rw- <- mmap vm=1 va=0x7f3a1c000000 "
+            "len=0x10000 prot=rw- share=private backing=anon\n", r.stdout)
 
     def test_legacy_qemu_stale_tlb(self):
         self.check_stale("qemu-legacy", "0x7")
@@ -317,16 +344,35 @@ class NegativeTest(unittest.TestCase):
     # read-only, so line 39's write walks again.
     SMP_TRACE = os.path.join(HAND, "multicpu-shootdown.trace")
 
-    def check_stale_invept(self, config, ad):
+    def check_stale_invept(self, config, ad, eptp, upper):
         r = run(self.SMP_TRACE, "--inject=skip-inval", *CONFIGS[config])
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        t = self.SMP_TRACE
         self.assertIn(
-            f"DIVERGENCE op 44 ({self.SMP_TRACE}:78) ACCESS va 0x400000: fault: kernel 0, "
-            "predicted 1\n"
+            f"eptsim: DIVERGENCE #1 at op 44 ({t}:78): fault (kernel vs predicted)\n"
+            "  fault: kernel 0, predicted 1\n"
+            "  vmspace 1, ACCESS gpa 0x400000; the host model after op 44:\n", r.stdout)
+        # After the munmap the leaf is zero (the walk stops there), the
+        # upper levels stay; the EPTP's low bits: WB (6), a 4-level walk
+        # (3 << 3), with hardware A/D bit 6.
+        self.assertRegex(
+            r.stdout,
+            rf"\n  EPT tables \(EPTP 0x[0-9a-f]*{eptp}\): VIOLATION: PTE not present "
+            r"\(XWR=000\)\n"
+            rf"    EPT PML4E 0x[0-9a-f]{{16}}: {upper} frame=0x[0-9a-f]+\n"
+            rf"    EPT PDPTE 0x[0-9a-f]{{16}}: {upper} frame=0x[0-9a-f]+\n"
+            rf"    EPT PDE 0x[0-9a-f]{{16}}: {upper} frame=0x[0-9a-f]+\n"
+            r"    EPT PTE 0x0000000000000000: memtype=UC frame=0x0\n")
+        self.assertIn(
             f"  kernel:    R 44 ACCESS line=78 fault=0 out=ok code=0x0 addr=0x400000 "
             f"val=0x3a0000 ad={ad}..\n"
             f"  predicted: R 44 ACCESS line=78 fault=1 out=segv code=0x181 addr=0x400000 "
-            f"val=0x0 ad={ad}..\n", r.stdout)
+            f"val=0x0 ad={ad}..\n"
+            "  last ops touching this page:\n"
+            f"    op 44 {t}:78: ACCESS read 0x400000 <- fault vm=1 tid=3201 cpu=0 "
+            "va=0x7f5e7c000000 access=r mode=user\n"
+            f"    op 43 {t}:77: UNMAP 0x400000 +2 pages <- munmap vm=1 va=0x7f5e7c000000 "
+            "len=0x2000\n", r.stdout)
         self.assertIn(", 2 CPUs)\n", r.stdout)
         # The control: the same trace and machine with the shootdowns.
         r = run(self.SMP_TRACE, *CONFIGS[config])
@@ -334,11 +380,30 @@ class NegativeTest(unittest.TestCase):
         self.assertIn("  58 events, 92 records, 0 divergences;", r.stdout)
 
     def test_ept_bochs_stale_invept(self):
-        self.check_stale_invept("bochs-ept-hw", "A-A-A-")
+        self.check_stale_invept("bochs-ept-hw", "A-A-A-", "5e", "R W X A")
+
+    def test_ept_stale_invept_keep_going_json(self):
+        # Every divergence reported, numbered, each record's with the host
+        # tables (hw/README.md: 19 divergences on this trace, the last one
+        # the count: the kernel's last CHECK finds four mapped pages where
+        # the host finds five, so one PAGE record is missing).
+        r = run(self.SMP_TRACE, "--inject=skip-inval", "--keep-going", "--json",
+                *CONFIGS["bochs-ept-hw"])
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        got = json.loads(r.stdout.splitlines()[-1])
+        self.assertEqual((got["divergences"], got["error"]), (19, ""))
+        heads = [l for l in r.stdout.splitlines() if l.startswith("eptsim: DIVERGENCE #")]
+        self.assertEqual([h.split()[2] for h in heads], [f"#{i}" for i in range(1, 20)])
+        self.assertEqual(r.stdout.count("\n  EPT tables (EPTP "), 18)
+        self.assertEqual(r.stdout.count("\n  last ops touching this page:\n"), 18)
+        self.assertIn(f"eptsim: DIVERGENCE #19 after record 91 ({self.SMP_TRACE}): record count "
+                      "(kernel vs predicted)\n  records: kernel 91, predicted 92\n", r.stdout)
 
     def test_ept_bochs_stale_invept_emulated_ad(self):
         # Emulated A/D reads A and D from EPT R and W (hw/DESIGN.md).
-        self.check_stale_invept("bochs-ept-emulated", "ADADAD")
+        # No hardware A in the tables; sw=0x6 is bits 53 and 54, the
+        # pmap's soft valid and soft writable of A/D emulation.
+        self.check_stale_invept("bochs-ept-emulated", "ADADAD", "1e", "R W X sw=0x6")
 
     def test_ept_one_cpu_hides_stale_invept(self):
         # The reason for the second CPU, pinned so that a Bochs that

@@ -213,6 +213,94 @@ run_list(enum hwops_mode mode, uint32_t flags, uint32_t hflags, const struct hwo
 	return out;
 }
 
+/* The hook's view: each record's walk of VA, as the divergence report shows it. */
+struct describe_log {
+	unsigned n;
+	char *walk[MAXOPS];
+};
+
+static void
+describe_hook(void *arg, const char *line, struct pmap *pm)
+{
+	struct describe_log *d = arg;
+	size_t len;
+	FILE *f;
+
+	(void)line;
+	assert_true(d->n < MAXOPS);
+	f = open_memstream(&d->walk[d->n++], &len);
+	assert_non_null(f);
+	hwh_describe_walk(pm, VA, f);
+	fclose(f);
+}
+
+static void
+walk_has(const char *walk, const char *want)
+{
+	if (strstr(walk, want) == NULL)
+		fail_msg("walk lacks '%s':\n%s", want, walk);
+}
+
+/*
+ * hwh_run_hook() describes the tables as each op left them, and reading
+ * them sets no A/D: the records equal hwh_run()'s.  VA's PDE (index 2)
+ * is empty until the first access; the write fault enters the leaf
+ * writable, accessed and dirty (managed: avail10 / EPT avail11, the
+ * region rw-: XD / no X); the unmap clears it (its page table stays: it
+ * maps the second page).
+ */
+static void
+test_describe_hook(void **state)
+{
+	static const struct {
+		enum hwops_mode mode;
+		const char *empty, *leaf, *gone;
+	} dcases[] = {
+		{ HWOPS_MODE_LEGACY, "    PDE 0x0000000000000000: frame=0x0\n",
+		  ": P RW US A D avail10 frame=", "    PTE 0x0000000000000000: frame=0x0\n" },
+		{ HWOPS_MODE_EPT_AD, "    EPT PDE 0x0000000000000000: frame=0x0\n",
+		  ": R W A D memtype=WB ipat avail11 frame=",
+		  "    EPT PTE 0x0000000000000000: memtype=UC frame=0x0\n" },
+	};
+	static const struct hwops_op ops[] = { MAP(VA, 2, VM_PROT_READ | VM_PROT_WRITE),
+		                               WR(VA, 1, 0x55), WR(VA + 0x1000, 1, 0x66), RD(VA, 1),
+		                               UNMAP(VA, 1) };
+	size_t i, j, len;
+	int status;
+
+	(void)state;
+	for (i = 0; i < sizeof(dcases) / sizeof(dcases[0]); i++) {
+		struct describe_log d = { 0 };
+		struct hwh_list l;
+		char *out = NULL, *plain;
+		const void *list;
+		FILE *f;
+
+		plain = run_list(dcases[i].mode, 0, 0, ops, 5, &status);
+		assert_true(hwh_list_init(&l, dcases[i].mode, 0));
+		for (j = 0; j < 5; j++)
+			assert_true(hwh_list_add(&l, &ops[j]));
+		list = hwh_list_finish(&l, &len);
+		f = open_memstream(&out, &len);
+		assert_non_null(f);
+		assert_int_equal(hwh_run_hook(list, len, f, 0, describe_hook, &d), HWR_OK);
+		fclose(f);
+		assert_string_equal(out, plain);
+		assert_int_equal(d.n, 5);
+		walk_has(d.walk[0], dcases[i].empty);
+		walk_has(d.walk[0], "not present");
+		walk_has(d.walk[1], dcases[i].leaf);
+		walk_has(d.walk[2], dcases[i].leaf);
+		walk_has(d.walk[3], dcases[i].leaf);
+		walk_has(d.walk[4], dcases[i].gone);
+		for (j = 0; j < d.n; j++)
+			free(d.walk[j]);
+		free(out);
+		free(plain);
+		hwh_list_free(&l);
+	}
+}
+
 static void
 test_cases(void **state)
 {
@@ -485,6 +573,7 @@ main(void)
 		cmocka_unit_test(test_frame_table),
 		cmocka_unit_test(test_frame_table_direct),
 		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_describe_hook),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
