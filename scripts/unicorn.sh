@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# eptsim: Unicorn >= 2.1 for the verify/ oracle (issue 6), on Debian 12.
+# eptsim: Unicorn >= 2.1 for the verify/ oracle, on Debian 12.
 #
 # Debian 12 packages Unicorn 2.0.1, whose x86 MMU walks the tables but then
 # accesses physical = virtual.  Debian 13 (trixie) packages 2.1.1, which

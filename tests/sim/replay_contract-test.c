@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * replay_contract-test.c - the checks of what a pmap call owes when it
- * returns, made to fire (issue 8's mutant catalogue found them missing):
+ * returns, made to fire (the mutant catalogue found them missing):
  * a page freed while a CPU still holds a translation the tables no longer
  * give (the invalidation came after the free); a mapping still accessed
  * after pmap_ts_referenced or still dirty after pmap_clear_modify (the

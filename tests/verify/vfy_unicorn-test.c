@@ -6,7 +6,7 @@
  * kvm-unit-tests x86/access.c: every combination of the bits that matter
  * in the leaf and in the entry above it, x access x CPL x CR0.WP x
  * EFER.NXE.  Also the Unicorn behaviours the oracle relies on, each
- * pinned (issue 6), and a negative test.
+ * pinned, and a negative test.
  *
  * Memory (a sparse page store; frames are not memory: the backend
  * patterns them):
