@@ -64,88 +64,178 @@ trace_bad(struct trace_parse *p, enum trace_key k, const char *s, size_t n, cons
 	return (-1);
 }
 
+/* Byte classes: a blank, and the bytes that end a token (NUL, blank) or a key ('=' too). */
+#define TC_BLANK 0x1
+#define TC_ENDT  0x2
+#define TC_ENDK  0x4
+
+static const uint8_t trace_class[256] = {
+	['\0'] = TC_ENDT | TC_ENDK,
+	[' '] = TC_BLANK | TC_ENDT | TC_ENDK,
+	['\t'] = TC_BLANK | TC_ENDT | TC_ENDK,
+	['='] = TC_ENDK,
+};
+
 static bool
-trace_isblank(char c)
+trace_is(char c, uint8_t cls)
 {
-	return (c == ' ' || c == '\t');
+	return ((trace_class[(unsigned char)c] & cls) != 0);
 }
 
 static const char *
 trace_skip_blanks(const char *s)
 {
-	while (trace_isblank(*s))
+	while (trace_is(*s, TC_BLANK))
 		s++;
 	return (s);
 }
 
+/* Bytes up to the next NUL or blank. */
 static size_t
 trace_token_len(const char *s)
 {
 	size_t n = 0;
 
-	while (s[n] != '\0' && !trace_isblank(s[n]))
+	while (!trace_is(s[n], TC_ENDT))
 		n++;
 	return (n);
 }
 
-/* Is @s (@n > 0 bytes, no NUL) the word @name?  The first byte decides most. */
+/* Is @s (@n > 0 bytes, no NUL) the word @name?  A NUL in @name mismatches @s. */
 static bool
 trace_token_is(const char *s, size_t n, const char *name)
 {
-	return (s[0] == name[0] && strncmp(s, name, n) == 0 && name[n] == '\0');
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != name[i])
+			return (false);
+	return (name[n] == '\0');
 }
 
-static int
-trace_hexdigit(char c)
+/* Hex digit value + 1 by byte; 0 for every byte that is not one of [0-9a-fA-F]. */
+static const uint8_t trace_hexval1[256] = {
+	['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
+	['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
+	['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/*
+ * Name lookup for ops and keys: an open-addressed table of TRACE_DICT_SLOTS
+ * slots, hashed on a name's length and its first, middle and last bytes,
+ * built from trace_ops[] / trace_keys[] on first use.  A slot holds the
+ * index + 1 (0 is empty); a hit is confirmed by trace_token_is(), so a
+ * collision costs a probe, never a wrong answer.
+ */
+#define TRACE_DICT_SLOTS 128
+
+struct trace_dict {
+	bool built;
+	uint8_t slot[TRACE_DICT_SLOTS];
+};
+
+static unsigned
+trace_dict_hash(const char *s, size_t n)
 {
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
+	return ((unsigned)(n * 37 + (unsigned char)s[0] * 11 + (unsigned char)s[n / 2] * 5 +
+	                   (unsigned char)s[n - 1]) %
+	        TRACE_DICT_SLOTS);
+}
+
+static void
+trace_dict_build(struct trace_dict *d, const char *(*name)(int), int count)
+{
+	unsigned h;
+	int i;
+
+	for (i = 0; i < count; i++) {
+		h = trace_dict_hash(name(i), strlen(name(i)));
+		while (d->slot[h] != 0)
+			h = (h + 1) % TRACE_DICT_SLOTS;
+		d->slot[h] = (uint8_t)(i + 1);
+	}
+	d->built = true;
+}
+
+/* The index of the name @s (@n > 0 bytes) among @count names, or -1. */
+static int
+trace_dict_find(struct trace_dict *d, const char *(*name)(int), int count, const char *s, size_t n)
+{
+	unsigned h;
+
+	if (!d->built)
+		trace_dict_build(d, name, count);
+	for (h = trace_dict_hash(s, n); d->slot[h] != 0; h = (h + 1) % TRACE_DICT_SLOTS)
+		if (trace_token_is(s, n, name(d->slot[h] - 1)))
+			return (d->slot[h] - 1);
 	return (-1);
 }
 
+static const char *
+trace_dict_op(int i)
+{
+	return (trace_ops[i].name);
+}
+
+static const char *
+trace_dict_key(int i)
+{
+	return (trace_keys[i].name);
+}
+
+_Static_assert(TRACE_OP_COUNT < TRACE_DICT_SLOTS / 2, "op dictionary too full");
+_Static_assert(K_COUNT < TRACE_DICT_SLOTS / 2, "key dictionary too full");
+
 /* Value parsers: store the value of key @k spelled @s (@n > 0 bytes) in p->v[k]. */
 
+/*
+ * One pass, with the messages in the order of precedence: no prefix, then
+ * any byte that is not a hex digit (even after an overflow), then overflow.
+ */
 static int
 trace_parse_hex(struct trace_parse *p, enum trace_key k, const char *s, size_t n)
 {
 	uint64_t v = 0;
+	bool over = false;
 	size_t i;
+	unsigned d1;
 
 	if (n < 2 || s[0] != '0' || s[1] != 'x')
 		return (trace_bad(p, k, s, n, "missing 0x prefix"));
-	for (i = 2; i < n; i++)
-		if (trace_hexdigit(s[i]) < 0)
-			break;
-	if (n == 2 || i < n)
+	if (n == 2)
 		return (trace_bad(p, k, s, n, "bad hex number"));
 	for (i = 2; i < n; i++) {
-		if (v > UINT64_MAX >> 4)
-			return (trace_bad(p, k, s, n, "hex overflow (more than 64 bits)"));
-		v = v << 4 | (uint64_t)trace_hexdigit(s[i]);
+		d1 = trace_hexval1[(unsigned char)s[i]];
+		if (d1 == 0)
+			return (trace_bad(p, k, s, n, "bad hex number"));
+		over |= v > UINT64_MAX >> 4;
+		v = v << 4 | (uint64_t)(d1 - 1);
 	}
+	if (over)
+		return (trace_bad(p, k, s, n, "hex overflow (more than 64 bits)"));
 	p->v[k] = v;
 	return (0);
 }
 
+/* One pass: any byte that is not a digit takes precedence over overflow. */
 static int
 trace_parse_dec(struct trace_parse *p, enum trace_key k, const char *s, size_t n)
 {
 	uint64_t v = 0, d, limit = trace_keys[k].limit;
+	bool over = false;
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return (trace_bad(p, k, s, n, "bad decimal number"));
-	for (i = 0; i < n; i++) {
 		d = (uint64_t)(s[i] - '0');
-		if (v > (limit - d) / 10)
-			return (trace_bad(p, k, s, n, "decimal overflow (max %" PRIu64 ")", limit));
+		if (!over && v > (limit - d) / 10)
+			over = true;
 		v = v * 10 + d;
 	}
+	if (over)
+		return (trace_bad(p, k, s, n, "decimal overflow (max %" PRIu64 ")", limit));
 	p->v[k] = v;
 	return (0);
 }
@@ -212,12 +302,9 @@ static trace_vparse_fn *const trace_vparse[] = {
 static int
 trace_key_lookup(const char *s, size_t n)
 {
-	int k;
+	static struct trace_dict keys;
 
-	for (k = 0; k < K_COUNT; k++)
-		if (trace_token_is(s, n, trace_keys[k].name))
-			return (k);
-	return (-1);
+	return (trace_dict_find(&keys, trace_dict_key, K_COUNT, s, n));
 }
 
 static int
@@ -234,17 +321,21 @@ trace_parse_value(struct trace_parse *p, enum trace_key k, const char *s, size_t
 	return (0);
 }
 
-/* One key=value token @s of @n bytes. */
+/* One key=value token at @s: the key, up to the first '=', then the value; *@np = its bytes. */
 static int
-trace_parse_token(struct trace_parse *p, const char *s, size_t n)
+trace_parse_token(struct trace_parse *p, const char *s, size_t *np)
 {
-	const char *eq = memchr(s, '=', n);
-	size_t klen;
+	const char *eq;
+	size_t klen = 0, n;
 	int k;
 
-	if (eq == NULL || eq == s)
+	while (!trace_is(s[klen], TC_ENDK))
+		klen++;
+	eq = s + klen;
+	n = *eq == '=' ? klen + 1 + trace_token_len(eq + 1) : klen;
+	*np = n;
+	if (*eq != '=' || eq == s)
 		return (trace_why(p, "expected key=value, got \"%.*s\"", qlen(n), s));
-	klen = (size_t)(eq - s);
 	k = trace_key_lookup(s, klen);
 	if (k < 0)
 		return (trace_why(p, "unknown key \"%.*s\"", qlen(klen), s));
@@ -262,16 +353,14 @@ trace_parse_token(struct trace_parse *p, const char *s, size_t n)
 static int
 trace_parse_op(struct trace_parse *p, const char *s, size_t n)
 {
-	int op;
+	static struct trace_dict ops;
+	int op = trace_dict_find(&ops, trace_dict_op, TRACE_OP_COUNT, s, n);
 
-	for (op = 0; op < TRACE_OP_COUNT; op++) {
-		if (trace_token_is(s, n, trace_ops[op].name)) {
-			p->op = (enum trace_op)op;
-			p->od = &trace_ops[op];
-			return (0);
-		}
-	}
-	return (trace_why(p, "unknown op \"%.*s\"", qlen(n), s));
+	if (op < 0)
+		return (trace_why(p, "unknown op \"%.*s\"", qlen(n), s));
+	p->op = (enum trace_op)op;
+	p->od = &trace_ops[op];
+	return (0);
 }
 
 /* Splits @line into the op and its key=value tokens, up to a " # comment". */
@@ -289,8 +378,7 @@ trace_parse_tokens(struct trace_parse *p, const char *line)
 	if (trace_parse_op(p, s, n) != 0)
 		return (-1);
 	for (s = trace_skip_blanks(s + n); *s != '\0' && *s != '#'; s = trace_skip_blanks(s + n)) {
-		n = trace_token_len(s);
-		if (trace_parse_token(p, s, n) != 0)
+		if (trace_parse_token(p, s, &n) != 0)
 			return (-1);
 	}
 	return (0);
@@ -304,6 +392,8 @@ trace_check_missing(struct trace_parse *p)
 	uint32_t missing = p->od->required & ~p->seen;
 	int k;
 
+	if (missing == 0)
+		return (0);
 	for (k = 0; k < K_COUNT; k++)
 		if (missing & KB(k))
 			return (trace_why(p, "missing key \"%s\" for %s", trace_keys[k].name,
@@ -350,6 +440,8 @@ trace_check_align(struct trace_parse *p)
 	uint32_t keys = p->od->aligned & p->seen;
 	int k;
 
+	if (keys == 0)
+		return (0);
 	for (k = 0; k < K_COUNT; k++)
 		if ((keys & KB(k)) && (p->v[k] & TRACE_PAGE_MASK) != 0)
 			return (trace_why(p, "%s=0x%" PRIx64 ": not page-aligned (%lu)",

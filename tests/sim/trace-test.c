@@ -308,6 +308,15 @@ static const struct {
 	  "pages=18446744073709551616: decimal overflow (max 18446744073709551615)" },
 	{ "exec vm=-1", "vm=-1: bad decimal number" },
 	{ "exec vm=0x1", "vm=0x1: bad decimal number" },
+	/* a byte that is not a digit is reported before an overflow it follows */
+	{ "munmap vm=1 va=0x10000000000000000g len=0x1000",
+	  "va=0x10000000000000000g: bad hex number" },
+	{ "exec vm=42949672960x", "vm=42949672960x: bad decimal number" },
+	/* names that share a prefix, length or ends with a known one */
+	{ "exe vm=1", "unknown op \"exe\"" },
+	{ "execs vm=1", "unknown op \"execs\"" },
+	{ "exec v=1", "unknown key \"v\"" },
+	{ "exec vmm=1", "unknown key \"vmm\"" },
 	/* names */
 	{ "mprotect vm=1 va=0x1000 len=0x1000 prot=rw",
 	  "prot=rw: bad prot (expected [r-][w-][x-], e.g. r-x)" },
