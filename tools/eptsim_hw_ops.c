@@ -239,7 +239,7 @@ hwc_range_op(struct hwc *c, const struct trace_event *ev, uint8_t kind, uint64_t
 		               .memattr = memattr,
 		               .va = va,
 		               .arg = len >> PMAP_PAGE_SHIFT };
-	uint64_t s, e, rs, eva = va + len;
+	uint64_t s, e, rs = 0, eva = va + len;
 
 	if (!c->relocate || c->quiet)
 		return hwc_emit(c, ev, &op);
