@@ -103,4 +103,7 @@ vfy_or64(const struct vfy_mem *mem, uint64_t hpa, uint64_t bits, uint64_t *out)
 	return mem->write64(mem->ctx, hpa, *out);
 }
 
+/* A vfy_mem reading a struct vfy_path (ctx) first, then its memory (vfy_x86.c). */
+bool vfy_path_read64(void *ctx, uint64_t hpa, uint64_t *val);
+
 #endif /* EPTSIM_VERIFY_VFY_BITS_H */

@@ -364,3 +364,13 @@ vfy_walk_ept_cursor(struct vfy_ept_cursor *c, uint64_t gpa, struct vfy_ept_resul
 		return ept_fail(&w, VFY_EPT_VIOLATION, why);
 	return VFY_EPT_OK;
 }
+
+/* The plain walk with access 0 over the path's memory (see vfy_walk.h). */
+enum vfy_ept_outcome
+vfy_walk_ept_path(const struct vfy_path *p, uint64_t eptp, uint64_t gpa,
+                  const struct vfy_ept_caps *caps, struct vfy_ept_result *res)
+{
+	struct vfy_mem mem = { vfy_path_read64, NULL, (void *)(uintptr_t)p, p->mem->maxphyaddr };
+
+	return vfy_walk_ept(&mem, eptp, gpa, 0, caps, res);
+}

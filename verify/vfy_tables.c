@@ -32,6 +32,7 @@ struct vfy_walkctx {
 	uint64_t managed;
 	struct sim_hash *writers; /* frame -> vmspace id + 1 */
 	void (*leaf)(struct vfy_walkctx *c, uint64_t va, uint64_t pte, int level);
+	struct vfy_path path; /* the entries from the root to the current one */
 };
 
 static uint64_t
@@ -123,26 +124,55 @@ vfy_x86_ok_has(struct vfy_walkers *wk, uint64_t va)
 }
 
 /*
+ * The scanned format's walk of a leaf's pages: made once, from the path
+ * the scan read, at the first page that needs it (@va0), then moved page
+ * by page.  Every address of a leaf reads the same entries, so only the
+ * address and the frame differ.
+ */
+struct vfy_leafwalk {
+	bool done;
+	uint64_t va0;
+	struct sim_walk first;
+};
+
+static void
+vfy_leaf_walk(struct vfy_walkctx *c, struct vfy_leafwalk *lw, uint64_t va, struct sim_walk *w)
+{
+	struct sim_walker *own = c->pm == &c->vs->ept ? &c->wk->ept : &c->wk->x86;
+
+	if (!lw->done) {
+		sim_walker_path(own, &c->path, va, &lw->first);
+		lw->va0 = va;
+		lw->done = true;
+	}
+	*w = lw->first;
+	if (w->ok)
+		w->hpa = lw->first.hpa + (va - lw->va0);
+	w->page_va = va & ~(w->page_size ? w->page_size - 1 : PMAP_PAGE_SIZE - 1);
+}
+
+/*
  * A page of an x86 leaf: both formats against the VM and each other;
  * with @writers, the writable frames of both (the EPT pass skips the
  * pages the x86 walk translates).
  */
 static void
-vfy_x86_page(struct vfy_walkctx *c, uint64_t va)
+vfy_x86_page(struct vfy_walkctx *c, uint64_t va, struct vfy_leafwalk *lw)
 {
 	struct vfy_walkers *wk = c->wk;
-	struct sim_walk x, e;
+	struct sim_walk xw, e;
+	const struct sim_walk *x = &xw;
 
+	vfy_leaf_walk(c, lw, va, &xw);
 	e.ok = false;
-	sim_walker_walk(&wk->x86, va, &x);
 	if (c->vs->has_ept)
 		sim_walker_walk(&wk->ept, va, &e);
-	vfy_check_walked(c->s, c->vs, va, &x, &e);
-	if (x.ok && !wk->x86_lost)
+	vfy_check_walked(c->s, c->vs, va, x, &e);
+	if (x->ok && !wk->x86_lost)
 		vfy_x86_ok_add(wk, va);
-	if (c->writers != NULL && x.ok && x.w)
-		vfy_leaf_writer(c, va, x.hpa);
-	if (c->writers != NULL && x.ok && e.ok && e.w)
+	if (c->writers != NULL && x->ok && x->w)
+		vfy_leaf_writer(c, va, x->hpa);
+	if (c->writers != NULL && x->ok && e.ok && e.w)
 		vfy_leaf_writer(c, va, e.hpa);
 }
 
@@ -153,10 +183,11 @@ vfy_x86_page(struct vfy_walkctx *c, uint64_t va)
  * (a conversion's pmap) the x86 tables are walked again.
  */
 static void
-vfy_ept_page(struct vfy_walkctx *c, uint64_t va)
+vfy_ept_page(struct vfy_walkctx *c, uint64_t va, struct vfy_leafwalk *lw)
 {
 	struct vfy_walkers *wk = c->wk;
-	struct sim_walk x, e;
+	struct sim_walk x, ew;
+	const struct sim_walk *e = &ew;
 
 	x.ok = false;
 	if (wk->x86_done) {
@@ -167,11 +198,11 @@ vfy_ept_page(struct vfy_walkctx *c, uint64_t va)
 		if (x.ok && c->writers == NULL)
 			return;
 	}
-	sim_walker_walk(&wk->ept, va, &e);
+	vfy_leaf_walk(c, lw, va, &ew);
 	if (!x.ok)
-		vfy_check_walked(c->s, c->vs, va, &x, &e);
-	if (c->writers != NULL && e.ok && e.w)
-		vfy_leaf_writer(c, va, e.hpa);
+		vfy_check_walked(c->s, c->vs, va, &x, e);
+	if (c->writers != NULL && e->ok && e->w)
+		vfy_leaf_writer(c, va, e->hpa);
 }
 
 /* Each 4 KiB page of a leaf in [sva, eva). */
@@ -179,6 +210,7 @@ static void
 vfy_leaf_pages(struct vfy_walkctx *c, uint64_t va, uint64_t pte, int level)
 {
 	uint64_t sva = va > c->sva ? va : c->sva, eva = va + vfy_level_size(level);
+	struct vfy_leafwalk lw = { .done = false };
 
 	if (c->structure)
 		vfy_leaf_structure(c, va, pte, level);
@@ -186,9 +218,9 @@ vfy_leaf_pages(struct vfy_walkctx *c, uint64_t va, uint64_t pte, int level)
 		eva = c->eva;
 	for (va = sva; va < eva; va += PMAP_PAGE_SIZE)
 		if (c->pm == &c->vs->ept)
-			vfy_ept_page(c, va);
+			vfy_ept_page(c, va, &lw);
 		else
-			vfy_x86_page(c, va);
+			vfy_x86_page(c, va, &lw);
 }
 
 static void
@@ -258,6 +290,9 @@ vfy_table(struct vfy_walkctx *c, uint64_t table, int level, uint64_t base)
 		va = base + i * size;
 		if (va >= c->eva || va + size <= c->sva)
 			continue;
+		c->path.level = level;
+		c->path.entries[level] = pt[i];
+		c->path.entry_hpa[level] = table + 8 * i;
 		if (level == 0 || (level < 3 && (pt[i] & VFY_PS)))
 			c->leaf(c, va, pt[i], level);
 		else
@@ -272,7 +307,15 @@ void
 vfy_check_tables(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk, struct pmap *pm,
                  uint64_t sva, uint64_t eva, bool structure, struct sim_hash *writers)
 {
-	struct vfy_walkctx c = { s, vs, wk, pm, sva, eva, structure, 0, writers, vfy_leaf_pages };
+	struct vfy_walkctx c = { .s = s,
+		                 .vs = vs,
+		                 .wk = wk,
+		                 .pm = pm,
+		                 .sva = sva,
+		                 .eva = eva,
+		                 .structure = structure,
+		                 .writers = writers,
+		                 .leaf = vfy_leaf_pages };
 
 	vfy_table(&c, pm->pm_root_hpa, 3, 0);
 	if (structure && c.managed != pm->pm_stats.pv_used)

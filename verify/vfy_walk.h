@@ -108,6 +108,25 @@ void vfy_x86_cursor_init(struct vfy_x86_cursor *c, const struct vfy_mem *mem, ui
 enum vfy_x86_outcome vfy_walk_x86_cursor(struct vfy_x86_cursor *c, uint64_t gva,
                                          struct vfy_x86_result *res);
 
+/*
+ * The entries a table scan read on its way from the root to a leaf,
+ * levels 3 .. level, each with its address.  A path walk reads an entry
+ * from here when its address is one of these and from @mem otherwise, so
+ * it gives what the plain walk of the same memory gives with access 0,
+ * without going back to memory for the entries the scan already holds.
+ */
+struct vfy_path {
+	const struct vfy_mem *mem;
+	int level;
+	uint64_t entries[4];
+	uint64_t entry_hpa[4];
+};
+
+/* vfy_walk_x86(@p->mem, @cr3, @gva, 0, @user, @ctl, @res), entries from @p. */
+enum vfy_x86_outcome vfy_walk_x86_path(const struct vfy_path *p, uint64_t cr3, uint64_t gva,
+                                       bool user, const struct vfy_x86_ctl *ctl,
+                                       struct vfy_x86_result *res);
+
 /* ---- EPT ---- */
 
 struct vfy_ept_caps {
@@ -171,6 +190,10 @@ void vfy_ept_cursor_init(struct vfy_ept_cursor *c, const struct vfy_mem *mem, ui
                          const struct vfy_ept_caps *caps);
 enum vfy_ept_outcome vfy_walk_ept_cursor(struct vfy_ept_cursor *c, uint64_t gpa,
                                          struct vfy_ept_result *res);
+
+/* vfy_walk_ept(@p->mem, @eptp, @gpa, 0, @caps, @res), entries from @p. */
+enum vfy_ept_outcome vfy_walk_ept_path(const struct vfy_path *p, uint64_t eptp, uint64_t gpa,
+                                       const struct vfy_ept_caps *caps, struct vfy_ept_result *res);
 
 /* ---- words, for reports ---- */
 

@@ -388,3 +388,28 @@ vfy_walk_x86_cursor(struct vfy_x86_cursor *c, uint64_t gva, struct vfy_x86_resul
 		return x86_fail(&w, VFY_X86_PROTECTION, why);
 	return VFY_X86_OK;
 }
+
+/* The path's entry at @hpa, else the memory's. */
+bool
+vfy_path_read64(void *ctx, uint64_t hpa, uint64_t *val)
+{
+	const struct vfy_path *p = ctx;
+	int level;
+
+	for (level = VFY_LEVEL_PML4E; level >= p->level; level--)
+		if (p->entry_hpa[level] == hpa) {
+			*val = p->entries[level];
+			return true;
+		}
+	return p->mem->read64(p->mem->ctx, hpa, val);
+}
+
+/* The plain walk with access 0 over the path's memory (see vfy_walk.h). */
+enum vfy_x86_outcome
+vfy_walk_x86_path(const struct vfy_path *p, uint64_t cr3, uint64_t gva, bool user,
+                  const struct vfy_x86_ctl *ctl, struct vfy_x86_result *res)
+{
+	struct vfy_mem mem = { vfy_path_read64, NULL, (void *)(uintptr_t)p, p->mem->maxphyaddr };
+
+	return vfy_walk_x86(&mem, cr3, gva, 0, user, ctl, res);
+}

@@ -247,9 +247,150 @@ test_vfy_cursor_keeps_its_path(void **state)
 	assert_int_equal(r.level, L_PDE);
 }
 
+/*
+ * The path a table scan takes to @va's leaf from the table at @root: each
+ * non-zero entry down to a PTE or an entry with bit 7 (PS) below the
+ * PML4E.  False when the scan finds no leaf (a zero entry, or a table
+ * past the RAM it cannot read).
+ */
+static bool
+c_scan_path(uint64_t root, uint64_t va, struct vfy_path *p)
+{
+	const struct vfy_mem *mem = t_mem(false);
+	uint64_t table = root, e;
+	int level;
+
+	p->mem = mem;
+	for (level = L_PML4E;; level--) {
+		p->level = level;
+		p->entry_hpa[level] = table + 8 * ((va >> (12 + 9 * level)) & 0x1ff);
+		if (!mem->read64(mem->ctx, p->entry_hpa[level], &e) || e == 0)
+			return false;
+		p->entries[level] = e;
+		if (level == L_PTE || (level < L_PML4E && (e & B(7))))
+			return true;
+		table = e & 0x000ffffffffff000ul;
+	}
+}
+
+/* The first byte of the scan's leaf that holds @va. */
+static uint64_t
+c_leaf_va(uint64_t va, int level)
+{
+	return va & ~((UINT64_C(1) << (12 + 9 * level)) - 1);
+}
+
+/*
+ * Every address a scan reaches: the path walk equals the plain walk with
+ * access 0, and the path walk of the leaf's first byte differs from it
+ * only by the frame's offset (what a check hands each 4 KiB page).
+ */
+static void
+c_path_x86(uint64_t seed, bool user, struct c_seen *seen)
+{
+	struct vfy_x86_ctl ctl = { true, true, false, (seed & 1) != 0, 0x0007010500070406ul };
+	struct vfy_x86_result a, b, first;
+	struct vfy_path p;
+	uint64_t va, va0;
+	unsigned n;
+
+	c_fill(seed);
+	for (n = 0; n < C_ADDRS; n++) {
+		va = c_addr(n);
+		if (!c_scan_path(T_TABLE(L_PML4E), va, &p))
+			continue;
+		vfy_walk_x86(t_mem(false), T_TABLE(L_PML4E), va, 0, user, &ctl, &a);
+		assert_int_equal(vfy_walk_x86_path(&p, T_TABLE(L_PML4E), va, user, &ctl, &b),
+		                 a.outcome);
+		c_same_x86(va, &a, &b);
+		va0 = c_leaf_va(va, p.level);
+		vfy_walk_x86_path(&p, T_TABLE(L_PML4E), va0, user, &ctl, &first);
+		if (first.outcome == VFY_X86_OK)
+			first.hpa += va - va0;
+		c_same_x86(va, &a, &first);
+		if (a.outcome == VFY_X86_OK)
+			seen->ok++;
+		else
+			seen->fail++;
+	}
+}
+
+static void
+c_path_ept(uint64_t seed, bool exec_only, struct c_seen *seen)
+{
+	struct vfy_ept_caps caps = { exec_only, (seed & 1) != 0 };
+	uint64_t eptp = T_TABLE(L_PML4E) | 0x5e, va, va0;
+	struct vfy_ept_result a, b, first;
+	struct vfy_path p;
+	unsigned n;
+
+	c_fill(seed);
+	for (n = 0; n < C_ADDRS; n++) {
+		va = c_addr(n);
+		if (!c_scan_path(T_TABLE(L_PML4E), va, &p))
+			continue;
+		vfy_walk_ept(t_mem(false), eptp, va, 0, &caps, &a);
+		assert_int_equal(vfy_walk_ept_path(&p, eptp, va, &caps, &b), a.outcome);
+		c_same_ept(va, &a, &b);
+		va0 = c_leaf_va(va, p.level);
+		vfy_walk_ept_path(&p, eptp, va0, &caps, &first);
+		if (first.outcome == VFY_EPT_OK)
+			first.hpa += va - va0;
+		c_same_ept(va, &a, &first);
+		if (a.outcome == VFY_EPT_OK)
+			seen->ok++;
+		else if (a.outcome == VFY_EPT_MISCONFIG)
+			seen->fail++;
+	}
+}
+
+/* 64 random table sets: translations and faults (EPT: misconfigurations) both seen. */
+static void
+test_vfy_path_equals_walk(void **state)
+{
+	struct c_seen x86 = { 0, 0 }, ept = { 0, 0 };
+	uint64_t seed;
+
+	(void)state;
+	for (seed = 1; seed <= 64; seed++) {
+		c_path_x86(seed, seed % 3 != 0, &x86);
+		c_path_ept(seed, seed % 3 != 0, &ept);
+	}
+	print_message("x86 %u translations, %u faults; EPT %u translations, %u misconfigs\n",
+	              x86.ok, x86.fail, ept.ok, ept.fail);
+	assert_true(x86.ok > 100 && x86.fail > 100);
+	assert_true(ept.ok > 100 && ept.fail > 100);
+}
+
+/*
+ * A path walk reads the path's entries, not memory's: a PTE cleared in
+ * memory after the scan read it still translates.
+ */
+static void
+test_vfy_path_reads_the_path(void **state)
+{
+	struct vfy_x86_ctl ctl = { true, true, false, false, 0x0007010500070406ul };
+	const uint64_t e[4] = { 0x7654000ul | 0x7, 0x7, 0x7, 0x7 };
+	struct vfy_x86_result r;
+	struct vfy_path p;
+
+	(void)state;
+	t_build(e, L_PTE);
+	assert_true(c_scan_path(T_TABLE(L_PML4E), T_ADDR, &p));
+	assert_int_equal(p.level, L_PTE);
+	t_set(t_entry_hpa(L_PTE), 0);
+	assert_int_equal(vfy_walk_x86_path(&p, T_TABLE(L_PML4E), T_ADDR, true, &ctl, &r),
+	                 VFY_X86_OK);
+	assert_int_equal(r.hpa, 0x7654567ul);
+	assert_int_equal(vfy_walk_x86(t_mem(false), T_TABLE(L_PML4E), T_ADDR, 0, true, &ctl, &r),
+	                 VFY_X86_NOT_PRESENT);
+}
+
 const struct CMUnitTest vfy_cursor_tests[] = {
 	cmocka_unit_test_setup(test_vfy_cursor_x86_equals_walk, t_setup),
 	cmocka_unit_test_setup(test_vfy_cursor_ept_equals_walk, t_setup),
 	cmocka_unit_test_setup(test_vfy_cursor_keeps_its_path, t_setup),
+	cmocka_unit_test_setup(test_vfy_path_equals_walk, t_setup),
+	cmocka_unit_test_setup(test_vfy_path_reads_the_path, t_setup),
 };
 const size_t vfy_cursor_ntests = NELEM(vfy_cursor_tests);
