@@ -143,17 +143,7 @@ hwx_cmp_u64(const void *a, const void *b)
 static const char *
 hwx_op_words(const struct hwops_op *op, char *buf, size_t len)
 {
-	static const char *const kinds[HWOPS_KIND_COUNT] = {
-		[HWOPS_MAP] = "MAP",
-		[HWOPS_UNMAP] = "UNMAP",
-		[HWOPS_PROTECT] = "PROTECT",
-		[HWOPS_ACCESS] = "ACCESS",
-		[HWOPS_CLEAR_MOD] = "CLEAR_MOD",
-		[HWOPS_TS_REF] = "TS_REF",
-		[HWOPS_CHECK] = "CHECK",
-		[HWOPS_END] = "END",
-	};
-	const char *kind = op->kind < HWOPS_KIND_COUNT ? kinds[op->kind] : NULL;
+	const char *kind = hwops_kind_name(op->kind);
 	char prot[4] = { op->prot & VM_PROT_READ ? 'r' : '-', op->prot & VM_PROT_WRITE ? 'w' : '-',
 		         op->prot & VM_PROT_EXECUTE ? 'x' : '-', '\0' };
 

@@ -69,6 +69,24 @@ enum hwops_kind {
 	HWOPS_KIND_COUNT,
 };
 
+/* The record's spelling of op @kind ("MAP", ...); NULL for no kind. */
+static inline const char *
+hwops_kind_name(unsigned kind)
+{
+	static const char *const names[HWOPS_KIND_COUNT] = {
+		[HWOPS_MAP] = "MAP",
+		[HWOPS_UNMAP] = "UNMAP",
+		[HWOPS_PROTECT] = "PROTECT",
+		[HWOPS_ACCESS] = "ACCESS",
+		[HWOPS_CLEAR_MOD] = "CLEAR_MOD",
+		[HWOPS_TS_REF] = "TS_REF",
+		[HWOPS_CHECK] = "CHECK",
+		[HWOPS_END] = "END",
+	};
+
+	return kind < HWOPS_KIND_COUNT ? names[kind] : 0;
+}
+
 /* hwops_op.access: one bit (VM_PROT_* values). */
 #define HWOPS_ACC_READ  0x1
 #define HWOPS_ACC_WRITE 0x2

@@ -8,17 +8,6 @@
 
 static struct hwr_state hwr_st;
 
-static const char *const hwr_kind_names[HWOPS_KIND_COUNT] = {
-	[HWOPS_MAP] = "MAP",
-	[HWOPS_UNMAP] = "UNMAP",
-	[HWOPS_PROTECT] = "PROTECT",
-	[HWOPS_ACCESS] = "ACCESS",
-	[HWOPS_CLEAR_MOD] = "CLEAR_MOD",
-	[HWOPS_TS_REF] = "TS_REF",
-	[HWOPS_CHECK] = "CHECK",
-	[HWOPS_END] = "END",
-};
-
 static int
 hwr_header_ok(const struct hwops_header *h, uint64_t len)
 {
@@ -190,7 +179,7 @@ hwr_run_ops(struct hwr_state *st, const struct hwops_op *ops, uint64_t *done)
 		if (op->kind == HWOPS_END)
 			return HWR_OK;
 		rec = (struct hwr_record){ .opno = i,
-			                   .kind = hwr_kind_names[op->kind],
+			                   .kind = hwops_kind_name(op->kind),
 			                   .line = op->line,
 			                   .addr = op->va,
 			                   .ad_va = op->va };
