@@ -113,14 +113,6 @@ trace_token_is(const char *s, size_t n, const char *name)
 	return (name[n] == '\0');
 }
 
-/* Hex digit value + 1 by byte; 0 for every byte that is not one of [0-9a-fA-F]. */
-static const uint8_t trace_hexval1[256] = {
-	['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
-	['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
-	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
-	['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
 /*
  * Name lookup for ops and keys: an open-addressed table of TRACE_DICT_SLOTS
  * slots, hashed on a name's length and its first, middle and last bytes,
@@ -533,11 +525,32 @@ trace_assemble(const uint64_t *v, struct trace_event *ev)
  * success @ev is the event, every field the op has no key for zero, and
  * ev->line = @lineno; returns 0.  Otherwise fills @err with
  * "PATH:LINENO: reason" and returns -1.  Blank and comment lines are
- * errors here: the reader skips them before calling this.
+ * errors here: the reader skips them before calling this.  A canonical
+ * line takes trace_parse_fast(); any other, and any error, the general
+ * parser, which gives the same event for the lines both accept.
  */
 int
 trace_parse_line(const char *line, uint64_t lineno, const char *path, struct trace_event *ev,
                  char err[TRACE_ERR_MAX])
+{
+	char padded[TRACE_LINE_MAX + 1 + TRACE_PARSE_PAD];
+	size_t n = strnlen(line, TRACE_LINE_MAX + 1);
+
+	if (n <= TRACE_LINE_MAX) {
+		memcpy(padded, line, n);
+		memset(padded + n, 0, 1 + TRACE_PARSE_PAD);
+		if (trace_parse_fast(padded, n, ev) == 0) {
+			ev->line = lineno;
+			return (0);
+		}
+	}
+	return (trace_parse_general(line, lineno, path, ev, err));
+}
+
+/* trace_parse_line() without the fast path: every spelling, every message. */
+int
+trace_parse_general(const char *line, uint64_t lineno, const char *path, struct trace_event *ev,
+                    char err[TRACE_ERR_MAX])
 {
 	struct trace_parse p;
 

@@ -9,7 +9,13 @@
  *
  *   file --fread--> in[] --ZSTD_decompressStream--> buf[] --lines--> line[]
  *
- * and a plain file skips the middle step (fread straight into buf[]).
+ * and a plain file skips the middle step (fread straight into buf[]).  A
+ * line that buf[] holds whole is not copied: its newline becomes the NUL
+ * and the line is read in place; only a line split across two fills of
+ * buf[] is assembled in line[].  Either way lp points at the current
+ * line.  Each event line goes to trace_parse_fast() first; what it
+ * declines is checked for bad bytes, skipped as a comment or parsed by
+ * trace_parse_general(), in that order, so messages keep their order.
  * The writer (trace_write.c) is the mirror image.  Every error is sticky:
  * once a reader failed it keeps its first message.
  */
@@ -38,12 +44,14 @@ struct trace_reader {
 	bool failed;
 	size_t pos, len; /* unread text: buf[pos..len) */
 	uint64_t lineno; /* lines read so far */
+	const char *lp;  /* the current line: in buf[] or line[], NUL-terminated */
+	size_t ln;       /* its bytes, the NUL not counted */
 	char *path;      /* as named in messages */
 	char source[TRACE_LINE_MAX + 1];
 	char err[TRACE_ERR_MAX];
-	char line[TRACE_LINE_MAX + 1];
+	char line[TRACE_LINE_MAX + 1 + TRACE_PARSE_PAD];
 	unsigned char in[TRACE_IN_SIZE];
-	char buf[TRACE_BUF_SIZE];
+	char buf[TRACE_BUF_SIZE + TRACE_PARSE_PAD]; /* text in the first TRACE_BUF_SIZE */
 };
 
 /* Fails the reader with a message; returns -1. */
@@ -97,7 +105,7 @@ trace_zfill(struct trace_reader *r, uint64_t lineno)
 			if (rc == 0)
 				return (trace_rfail(r, lineno, "truncated zstd stream"));
 		}
-		out = (ZSTD_outBuffer){ r->buf, sizeof(r->buf), 0 };
+		out = (ZSTD_outBuffer){ r->buf, TRACE_BUF_SIZE, 0 };
 		ret = ZSTD_decompressStream(r->dctx, &out, &r->zin);
 		if (ZSTD_isError(ret))
 			return (
@@ -119,7 +127,7 @@ trace_pfill(struct trace_reader *r)
 	size_t n = 0;
 
 	if (!r->in_eof)
-		n = fread(r->buf, 1, sizeof(r->buf), r->fp);
+		n = fread(r->buf, 1, TRACE_BUF_SIZE, r->fp);
 	if (n == 0 && ferror(r->fp))
 		return (trace_rfail(r, 0, "read error: %s", strerror(errno)));
 	r->in_eof = n == 0;
@@ -148,21 +156,45 @@ trace_take(struct trace_reader *r, size_t *n, uint64_t lineno)
 	return (nl != NULL);
 }
 
-/* Bytes no line may hold. */
+/* Bytes no line may hold: 1, or -1 naming the first kind found. */
 static int
-trace_check_bytes(struct trace_reader *r, size_t n)
+trace_check_bytes(struct trace_reader *r)
 {
-	if (memchr(r->line, '\0', n) != NULL)
+	if (memchr(r->lp, '\0', r->ln) != NULL)
 		return (trace_rfail(r, r->lineno, "NUL byte in line"));
-	if (memchr(r->line, '\r', n) != NULL)
+	if (memchr(r->lp, '\r', r->ln) != NULL)
 		return (
 		    trace_rfail(r, r->lineno, "carriage return in line (lines end with LF only)"));
 	return (1);
 }
 
 /*
- * The next line, without its newline, into line[] (a last line without
- * one is accepted).  Returns 1, 0 at the end of the trace, or -1.
+ * The line at buf[pos] when buf[] holds it whole: 1 with lp at it (its
+ * newline now NUL), 0 when it runs past the end of buf[], -1 when it is
+ * too long.
+ */
+static int
+trace_inplace(struct trace_reader *r, uint64_t lineno)
+{
+	char *s = r->buf + r->pos, *nl = memchr(s, '\n', r->len - r->pos);
+
+	if (nl == NULL)
+		return (0);
+	if ((size_t)(nl - s) > TRACE_LINE_MAX)
+		return (
+		    trace_rfail(r, lineno, "line too long (more than %d bytes)", TRACE_LINE_MAX));
+	*nl = '\0';
+	r->lp = s;
+	r->ln = (size_t)(nl - s);
+	r->pos += r->ln + 1;
+	r->lineno = lineno;
+	return (1);
+}
+
+/*
+ * The next line, without its newline, at lp (a last line without one is
+ * accepted); its bytes are not checked yet (trace_check_bytes()).
+ * Returns 1, 0 at the end of the trace, or -1.
  */
 static int
 trace_getline(struct trace_reader *r)
@@ -171,6 +203,8 @@ trace_getline(struct trace_reader *r)
 	size_t n = 0;
 	int rc = 0;
 
+	if (r->pos < r->len && (rc = trace_inplace(r, lineno)) != 0)
+		return (rc);
 	while (rc == 0) {
 		if (r->pos == r->len) {
 			rc = r->dctx != NULL ? trace_zfill(r, lineno) : trace_pfill(r);
@@ -183,8 +217,10 @@ trace_getline(struct trace_reader *r)
 			return (-1);
 	}
 	r->line[n] = '\0';
+	r->lp = r->line;
+	r->ln = n;
 	r->lineno = lineno;
-	return (trace_check_bytes(r, n));
+	return (1);
 }
 
 /* A blank line or one whose first non-blank character is '#'. */
@@ -231,10 +267,10 @@ trace_header_version(const char **s, uint64_t *v)
 static int
 trace_parse_header(struct trace_reader *r)
 {
-	const char *s = r->line + strlen(TRACE_HDR_MAGIC), *digits;
+	const char *s = r->lp + strlen(TRACE_HDR_MAGIC), *digits;
 	uint64_t version;
 
-	if (strncmp(r->line, TRACE_HDR_MAGIC, strlen(TRACE_HDR_MAGIC)) != 0 || !trace_blanks(&s))
+	if (strncmp(r->lp, TRACE_HDR_MAGIC, strlen(TRACE_HDR_MAGIC)) != 0 || !trace_blanks(&s))
 		goto bad;
 	digits = s;
 	if (trace_header_version(&s, &version) != 0)
@@ -296,7 +332,7 @@ trace_open(const char *path, char err[TRACE_ERR_MAX])
 	rc = trace_getline(r);
 	if (rc == 0)
 		trace_rfail(r, 1, "empty trace (no header line)");
-	if (rc <= 0 || trace_parse_header(r) != 0) {
+	if (rc <= 0 || trace_check_bytes(r) < 0 || trace_parse_header(r) != 0) {
 		snprintf(err, TRACE_ERR_MAX, "%s", r->err);
 		trace_close(r);
 		return (NULL);
@@ -317,9 +353,15 @@ trace_next(struct trace_reader *r, struct trace_event *ev)
 	if (r->failed)
 		return (-1);
 	while ((rc = trace_getline(r)) == 1) {
-		if (trace_is_comment(r->line))
+		if (trace_parse_fast(r->lp, r->ln, ev) == 0) {
+			ev->line = r->lineno;
+			return (1);
+		}
+		if (trace_check_bytes(r) < 0)
+			return (-1);
+		if (trace_is_comment(r->lp))
 			continue;
-		if (trace_parse_line(r->line, r->lineno, r->path, ev, r->err) != 0) {
+		if (trace_parse_general(r->lp, r->lineno, r->path, ev, r->err) != 0) {
 			r->failed = true;
 			return (-1);
 		}

@@ -112,6 +112,14 @@ const size_t trace_nconds = sizeof(trace_conds) / sizeof(trace_conds[0]);
 const char trace_prot_letters[3] = { 'r', 'w', 'x' };
 const vm_prot_t trace_prot_bits[3] = { VM_PROT_READ, VM_PROT_WRITE, VM_PROT_EXECUTE };
 
+/* Hex digit value + 1 by byte; 0 for every byte that is not one of [0-9a-fA-F]. */
+const uint8_t trace_hexval1[256] = {
+	['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
+	['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
+	['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 /* The name of value @v of key @k, or "?" when it has none. */
 const char *
 trace_name_of(enum trace_key k, uint64_t v)

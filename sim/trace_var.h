@@ -107,8 +107,33 @@ extern const size_t trace_nconds; /* entries in trace_conds[] */
 extern const char trace_prot_letters[3];
 extern const vm_prot_t trace_prot_bits[3];
 
+/* Hex digit value + 1 by byte; 0 for a byte that is not one of [0-9a-fA-F]. */
+extern const uint8_t trace_hexval1[256];
+
 /* The name of value @v of key @k (a TV_NAME key), or "?" when it has none. */
 const char *trace_name_of(enum trace_key k, uint64_t v);
+
+/*
+ * trace_parse.c: the general parser, which accepts every spelling
+ * FORMAT.md allows and words every error; trace_parse_line() is it
+ * behind the fast path.
+ */
+int trace_parse_general(const char *line, uint64_t lineno, const char *path, struct trace_event *ev,
+                        char err[TRACE_ERR_MAX]);
+
+/*
+ * trace_fast.c: @line (@n bytes, any bytes, line[n] NUL followed by
+ * TRACE_PARSE_PAD more readable bytes) as an event line spelled the way
+ * trace_format() spells it.  Returns 0 with @ev
+ * filled (ev->line excepted) when it is such a line and valid, and then
+ * trace_parse_general() gives the same event; returns -1 otherwise, with
+ * @ev undefined, and says nothing: the caller passes the line to
+ * trace_parse_general(), which accepts a non-canonical spelling or words
+ * the error.  A line it accepts holds no NUL, CR or '#' and starts with
+ * an op, so it is neither bad bytes nor a comment.
+ */
+int trace_parse_fast(const char *line, size_t n, struct trace_event *ev);
+#define TRACE_PARSE_PAD 8 /* trace_parse_fast() reads words that may end past the NUL */
 
 /* trace_format.c: printf-append to @o; does nothing once @o is full. */
 void trace_out(struct trace_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
