@@ -14,25 +14,28 @@
  * expected "key=" is matched by one masked 8-byte compare, as are the op
  * and the names a value may be, the value is parsed in place and stored
  * in the event, then the rules of trace_parse.c that span keys are
- * tested yes or no.  The 8-byte loads may read up to 7 bytes past the
- * line's NUL: the caller's buffer has TRACE_PARSE_PAD bytes there.  Any other line - another key
- * order, other blanks, a comment, leading zeros beyond 64 bits, an error of any kind - is declined,
- * and trace_parse_general() parses it from the start: every message comes from one place, in one
- * order.  Declining is always safe; accepting a line the general parser rejects, or giving another
- * event, is the bug tests/sim/trace_fast-test.c looks for.
+ * tested yes or no.  Numbers are read to their last digit, however many
+ * leading zeros, as the general parser reads them.  The 8-byte loads may
+ * read up to 7 bytes past the line's NUL: the caller's buffer has
+ * TRACE_PARSE_PAD bytes there.
+ *
+ * Any other line - another key order, other blanks, a comment, an error
+ * of any kind - is declined, and trace_parse_general() parses it from
+ * the start: every message comes from one place, in one order.
+ * Declining is always safe; accepting a line the general parser rejects,
+ * or giving another event, is the bug tests/sim/trace_fast-test.c looks
+ * for.
  */
 #include <string.h>
 
 #include "sim/trace_var.h"
 
-#define TF_VA_LIMIT   (1ull << 48) /* as trace_parse.c: 4-level paging */
-#define TF_PAGE_MASK  (PMAP_PAGE_SIZE - 1)
-#define TF_DEC_DIGITS 19 /* 10^19 - 1 < 2^64: no overflow in 19 digits */
-#define TF_HEX_DIGITS 16 /* 64 bits */
-#define TF_WORD       8  /* bytes in a word */
-#define TF_CANDS      4  /* ops that may share a first letter */
-#define TF_NAMES      8  /* names a TV_NAME key may have */
-#define TF_NO_KEY     K_COUNT
+#define TF_VA_LIMIT  (1ull << 48) /* as trace_parse.c: 4-level paging */
+#define TF_PAGE_MASK (PMAP_PAGE_SIZE - 1)
+#define TF_WORD      8 /* bytes in a word */
+#define TF_CANDS     4 /* ops that may share a first letter */
+#define TF_NAMES     8 /* names a TV_NAME key may have */
+#define TF_NO_KEY    K_COUNT
 
 _Static_assert(TRACE_PARSE_PAD >= TF_WORD - 1, "a word load may read 7 bytes past the NUL");
 
@@ -64,7 +67,7 @@ struct tf_key {
 	struct tf_word eq;
 	size_t len;
 	uint64_t lo, hi;
-	bool words;                     /* every "key=" and name fits a word */
+	bool words;                     /* "key=" fits a word, the names fit names[] */
 	struct tf_name names[TF_NAMES]; /* TV_NAME */
 	size_t nnames;
 };
@@ -73,7 +76,7 @@ struct tf_key {
 struct tf_op {
 	struct tf_name name;
 	uint8_t keys[K_COUNT + 1];
-	bool fast; /* its keys fit words and its cond keys come after its required keys */
+	bool fast; /* its keys have words, its cond keys come after its required keys */
 };
 
 static struct tf_key tf_keys[K_COUNT];
@@ -145,7 +148,7 @@ tf_build_key(enum trace_key k)
 		fk->eq = tf_word_of(b, n + 1);
 	}
 	for (i = 0; kd->type == TV_NAME && kd->names[i].name != NULL; i++) {
-		if (i == TF_NAMES || strlen(kd->names[i].name) >= TF_WORD) {
+		if (i == TF_NAMES) {
 			fk->words = false;
 			return;
 		}
@@ -243,10 +246,11 @@ tf_dec(const char **pp, uint64_t *v)
 	unsigned d;
 
 	while ((d = (unsigned)(unsigned char)*p - '0') <= 9) {
-		x = x * 10 + d;
+		if (__builtin_mul_overflow(x, 10, &x) || __builtin_add_overflow(x, d, &x))
+			return (false);
 		p++;
 	}
-	if (p == *pp || p - *pp > TF_DEC_DIGITS)
+	if (p == *pp)
 		return (false);
 	*pp = p;
 	*v = x;
@@ -263,10 +267,12 @@ tf_hex(const char **pp, uint64_t *v)
 	if ((*pp)[0] != '0' || (*pp)[1] != 'x')
 		return (false);
 	while ((d1 = trace_hexval1[(unsigned char)*p]) != 0) {
+		if (x > UINT64_MAX >> 4)
+			return (false);
 		x = x << 4 | (d1 - 1);
 		p++;
 	}
-	if (p == *pp + 2 || p - *pp - 2 > TF_HEX_DIGITS)
+	if (p == *pp + 2)
 		return (false);
 	*pp = p;
 	*v = x;
