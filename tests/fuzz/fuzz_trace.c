@@ -15,7 +15,10 @@
  *   - every event read is canonical after one trace_format(): parsing
  *     its line gives an event whose line is the same text;
  *   - the writer accepts every event the reader returned, and reading
- *     back what it wrote gives the same lines.
+ *     back what it wrote gives the same lines;
+ *   - on every line of the input, the fast path for canonical lines
+ *     (trace_parse_fast()) takes only lines the general parser takes
+ *     too, and gives the same event.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,6 +28,7 @@
 #include <zstd.h>
 
 #include "sim/trace.h"
+#include "sim/trace_var.h"
 #include "tests/fuzz/fuzz.h"
 
 #define LINE_BUF (TRACE_LINE_MAX + 1)
@@ -124,6 +128,41 @@ check_written(const char *written, const char *ref)
 	trace_close(r);
 }
 
+/* One line (@n bytes, any bytes) through both parsers: the fast path may only agree. */
+static void
+check_fast_line(const char *line, size_t n)
+{
+	char buf[LINE_BUF + TRACE_PARSE_PAD], err[TRACE_ERR_MAX];
+	struct trace_event ef, eg;
+
+	memcpy(buf, line, n);
+	memset(buf + n, 0, 1 + TRACE_PARSE_PAD);
+	if (trace_parse_fast(buf, n, &ef) != 0)
+		return;
+	if (memchr(buf, '\0', n) != NULL || memchr(buf, '\r', n) != NULL)
+		fuzz_finding("the fast path takes a line with a NUL or CR byte");
+	if (trace_parse_general(buf, 1, "general", &eg, err) != 0)
+		fuzz_finding("the fast path takes a line the general parser refuses: %s", err);
+	ef.line = eg.line;
+	if (memcmp(&ef, &eg, sizeof(ef)) != 0)
+		fuzz_finding("the fast path and the general parser give other events: %s",
+		             trace_format(&eg, buf, sizeof(buf)));
+}
+
+/* Every line of @data (split at LF, at most a line's length) through check_fast_line(). */
+static void
+check_fast(const uint8_t *data, size_t size)
+{
+	const char *s = (const char *)data, *end = s + size, *nl;
+
+	for (; s < end; s = nl + 1) {
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			nl = end;
+		if ((size_t)(nl - s) <= TRACE_LINE_MAX)
+			check_fast_line(s, (size_t)(nl - s));
+	}
+}
+
 static void
 fuzz_plain(const uint8_t *data, size_t size)
 {
@@ -135,6 +174,7 @@ fuzz_plain(const uint8_t *data, size_t size)
 
 	if (z == NULL)
 		abort();
+	check_fast(data, size);
 	n = ZSTD_compress(z, bound, data, size, 1);
 	if (ZSTD_isError(n))
 		fuzz_finding("ZSTD_compress: %s", ZSTD_getErrorName(n));
