@@ -30,12 +30,15 @@
 
 #include "sim/trace_var.h"
 
-#define TF_VA_LIMIT  (1ull << 48) /* as trace_parse.c: 4-level paging */
-#define TF_PAGE_MASK (PMAP_PAGE_SIZE - 1)
-#define TF_WORD      8 /* bytes in a word */
-#define TF_CANDS     4 /* ops that may share a first letter */
-#define TF_NAMES     8 /* names a TV_NAME key may have */
-#define TF_NO_KEY    K_COUNT
+#define TF_VA_LIMIT   (1ull << 48) /* as trace_parse.c: 4-level paging */
+#define TF_PAGE_MASK  (PMAP_PAGE_SIZE - 1)
+#define TF_WORD       8  /* bytes in a word */
+#define TF_DEC_DIGITS 19 /* 10^19 - 1 < 2^64: 19 digits never overflow */
+#define TF_HEX_DIGITS 16 /* 64 bits */
+#define TF_CANDS      4  /* ops that may share a first letter */
+#define TF_NAMES      8  /* names a TV_NAME key may have */
+#define TF_NO_KEY     K_COUNT
+#define TF_INLINE     inline __attribute__((always_inline)) /* the per-byte steps */
 
 _Static_assert(TRACE_PARSE_PAD >= TF_WORD - 1, "a word load may read 7 bytes past the NUL");
 
@@ -57,6 +60,7 @@ struct tf_name {
 	uint64_t mask, word_sp, word_nul;
 	size_t len;
 	uint64_t val;
+	const char *name;
 };
 
 /*
@@ -66,6 +70,7 @@ struct tf_name {
 struct tf_key {
 	struct tf_word eq;
 	size_t len;
+	enum trace_vtype type;
 	uint64_t lo, hi;
 	bool words;                     /* "key=" fits a word, the names fit names[] */
 	struct tf_name names[TF_NAMES]; /* TV_NAME */
@@ -83,9 +88,16 @@ static struct tf_key tf_keys[K_COUNT];
 static struct tf_op tf_ops[TRACE_OP_COUNT];
 static uint8_t tf_cands[256][TF_CANDS]; /* ops by first letter */
 static uint8_t tf_ncands[256];
+static bool tf_fault_unrolled; /* tf_fault() has the fault op's schedule */
 static bool tf_built;
 
-static uint64_t
+/* The fault op's schedule as tf_fault() spells it out. */
+static const uint8_t tf_fault_keys[] = { K_VM, K_TID, K_CPU, K_VA, K_ACCESS, K_MODE, TF_NO_KEY };
+static const enum trace_vtype tf_fault_types[] = {
+	TV_DEC, TV_DEC, TV_DEC, TV_HEX, TV_NAME, TV_NAME
+};
+
+static TF_INLINE uint64_t
 tf_load(const char *p)
 {
 	uint64_t w;
@@ -115,6 +127,7 @@ tf_name_of(struct tf_name *nm, const char *s, uint64_t val)
 
 	nm->len = n;
 	nm->val = val;
+	nm->name = s;
 	if (n >= TF_WORD) {
 		w = tf_word_of(s, TF_WORD);
 		nm->mask = w.mask;
@@ -139,6 +152,7 @@ tf_build_key(enum trace_key k)
 	size_t n = strlen(kd->name), i;
 
 	fk->len = n + 1;
+	fk->type = kd->type;
 	fk->lo = kd->min;
 	fk->hi = kd->type == TV_DEC && kd->limit < kd->max ? kd->limit : kd->max;
 	fk->words = n + 1 <= TF_WORD;
@@ -191,6 +205,11 @@ tf_build(void)
 		tf_build_key((enum trace_key)i);
 	for (i = 0; i < TRACE_OP_COUNT; i++)
 		tf_build_op((enum trace_op)i);
+	tf_fault_unrolled =
+	    tf_ops[TRACE_FAULT].fast && trace_ops[TRACE_FAULT].cond == 0 &&
+	    memcmp(tf_ops[TRACE_FAULT].keys, tf_fault_keys, sizeof(tf_fault_keys)) == 0;
+	for (i = 0; tf_fault_unrolled && tf_fault_keys[i] != TF_NO_KEY; i++)
+		tf_fault_unrolled = tf_keys[tf_fault_keys[i]].type == tf_fault_types[i];
 	tf_built = true;
 }
 
@@ -198,8 +217,8 @@ tf_build(void)
  * Is name @nm at @p, followed by a space or the end?  @w is the word at
  * @p.  A spelling of 8 bytes or more compares its tail bytewise.
  */
-static bool
-tf_name_at(const char *p, uint64_t w, const struct tf_name *nm, const char *name)
+static TF_INLINE bool
+tf_name_at(const char *p, uint64_t w, const struct tf_name *nm)
 {
 	size_t i;
 
@@ -209,7 +228,7 @@ tf_name_at(const char *p, uint64_t w, const struct tf_name *nm, const char *name
 	if (nm->len < TF_WORD)
 		return (true);
 	for (i = TF_WORD; i < nm->len; i++)
-		if (p[i] != name[i])
+		if (p[i] != nm->name[i])
 			return (false);
 	return (p[i] == ' ' || p[i] == '\0');
 }
@@ -225,7 +244,7 @@ tf_op_find(const char *s, size_t *len)
 
 	for (i = 0; i < tf_ncands[c]; i++) {
 		fo = &tf_ops[tf_cands[c][i]];
-		if (tf_name_at(s, w, &fo->name, trace_ops[fo->name.val].name)) {
+		if (tf_name_at(s, w, &fo->name)) {
 			*len = fo->name.len;
 			return ((int)fo->name.val);
 		}
@@ -238,26 +257,56 @@ tf_op_find(const char *s, size_t *len)
  * moved past it; false when it is not spelled as trace_format() spells
  * it.  What follows the value is the caller's to check.
  */
-static bool
+/* @n decimal digits at @p (more than fit a word's 19), or false when they overflow. */
+static bool __attribute__((noinline)) tf_dec_long(const char *p, size_t n, uint64_t *v)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (__builtin_mul_overflow(x, 10, &x) ||
+		    __builtin_add_overflow(x, (uint64_t)(p[i] - '0'), &x))
+			return (false);
+	*v = x;
+	return (true);
+}
+
+static TF_INLINE bool
 tf_dec(const char **pp, uint64_t *v)
 {
 	const char *p = *pp;
-	uint64_t x = 0;
+	uint64_t x = (unsigned)(unsigned char)p[0] - '0';
 	unsigned d;
 
+	if (x <= 9 && (unsigned)(unsigned char)p[1] - '0' > 9) { /* one digit, the usual */
+		*pp = p + 1;
+		*v = x;
+		return (true);
+	}
+	x = 0;
 	while ((d = (unsigned)(unsigned char)*p - '0') <= 9) {
-		if (__builtin_mul_overflow(x, 10, &x) || __builtin_add_overflow(x, d, &x))
-			return (false);
+		x = x * 10 + d; /* wraps past 19 digits: tf_dec_long() redoes those */
 		p++;
 	}
-	if (p == *pp)
+	if (p == *pp || (p - *pp > TF_DEC_DIGITS && !tf_dec_long(*pp, (size_t)(p - *pp), &x)))
 		return (false);
 	*pp = p;
 	*v = x;
 	return (true);
 }
 
-static bool
+/* @n > 16 hex digits at @p fit 64 bits when all but the last 16 are zeros. */
+static bool __attribute__((noinline)) tf_hex_long(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n - TF_HEX_DIGITS; i++)
+		if (p[i] != '0')
+			return (false);
+	return (true);
+}
+
+static TF_INLINE bool
 tf_hex(const char **pp, uint64_t *v)
 {
 	const char *p = *pp + 2;
@@ -267,12 +316,11 @@ tf_hex(const char **pp, uint64_t *v)
 	if ((*pp)[0] != '0' || (*pp)[1] != 'x')
 		return (false);
 	while ((d1 = trace_hexval1[(unsigned char)*p]) != 0) {
-		if (x > UINT64_MAX >> 4)
-			return (false);
-		x = x << 4 | (d1 - 1);
+		x = x << 4 | (d1 - 1); /* keeps the last 16 digits */
 		p++;
 	}
-	if (p == *pp + 2)
+	if (p == *pp + 2 ||
+	    (p - *pp - 2 > TF_HEX_DIGITS && !tf_hex_long(*pp + 2, (size_t)(p - *pp - 2))))
 		return (false);
 	*pp = p;
 	*v = x;
@@ -297,16 +345,16 @@ tf_prot(const char **pp, uint64_t *v)
 	return (true);
 }
 
-static bool
-tf_name(const char **pp, const struct tf_key *fk, enum trace_key k, uint64_t *v)
+static TF_INLINE bool
+tf_name(const char **pp, const struct tf_key *fk, uint64_t *v)
 {
+	const struct tf_name *nm, *end = fk->names + fk->nnames;
 	uint64_t w = tf_load(*pp);
-	size_t i;
 
-	for (i = 0; i < fk->nnames; i++) {
-		if (tf_name_at(*pp, w, &fk->names[i], trace_keys[k].names[i].name)) {
-			*pp += fk->names[i].len;
-			*v = fk->names[i].val;
+	for (nm = fk->names; nm < end; nm++) {
+		if (tf_name_at(*pp, w, nm)) {
+			*pp += nm->len;
+			*v = nm->val;
 			return (true);
 		}
 	}
@@ -319,7 +367,7 @@ tf_value(const char **pp, enum trace_key k, uint64_t *v)
 {
 	const struct tf_key *fk = &tf_keys[k];
 
-	switch (trace_keys[k].type) {
+	switch (fk->type) {
 	case TV_DEC:
 		return (tf_dec(pp, v) && *v - fk->lo <= fk->hi - fk->lo);
 	case TV_HEX:
@@ -327,7 +375,7 @@ tf_value(const char **pp, enum trace_key k, uint64_t *v)
 	case TV_PROT:
 		return (tf_prot(pp, v));
 	default:
-		return (tf_name(pp, fk, k, v));
+		return (tf_name(pp, fk, v));
 	}
 }
 
@@ -437,6 +485,52 @@ tf_rules_ok(const struct trace_op_desc *od, const uint64_t *v, uint32_t seen)
 	return (!((seen & KB(K_PROT)) && v[K_PROT] == VM_PROT_NONE && !od->prot_none));
 }
 
+/* " key=" of key @k at *@pp; *@pp past it. */
+static TF_INLINE bool
+tf_key(const char **pp, enum trace_key k)
+{
+	const char *p = *pp;
+
+	if (*p != ' ' || (tf_load(p + 1) & tf_keys[k].eq.mask) != tf_keys[k].eq.word)
+		return (false);
+	*pp = p + 1 + tf_keys[k].len;
+	return (true);
+}
+
+static TF_INLINE bool
+tf_in(uint64_t x, enum trace_key k)
+{
+	return (x - tf_keys[k].lo <= tf_keys[k].hi - tf_keys[k].lo);
+}
+
+/*
+ * The rest of a fault line at @p, the loop of trace_parse_fast() unrolled
+ * for the op most traces are made of: the same steps in the same order
+ * (tf_fault_keys[], which tf_build() holds to the fault op's schedule),
+ * with each value's spelling known.
+ */
+static int
+tf_fault(const char *p, const char *end, struct trace_event *ev)
+{
+	uint64_t v[K_COUNT];
+
+	if (!tf_key(&p, K_VM) || !tf_dec(&p, &v[K_VM]) || !tf_in(v[K_VM], K_VM) ||
+	    !tf_key(&p, K_TID) || !tf_dec(&p, &v[K_TID]) || !tf_in(v[K_TID], K_TID) ||
+	    !tf_key(&p, K_CPU) || !tf_dec(&p, &v[K_CPU]) || !tf_in(v[K_CPU], K_CPU) ||
+	    !tf_key(&p, K_VA) || !tf_hex(&p, &v[K_VA]) || !tf_in(v[K_VA], K_VA) ||
+	    !tf_key(&p, K_ACCESS) || !tf_name(&p, &tf_keys[K_ACCESS], &v[K_ACCESS]) ||
+	    !tf_key(&p, K_MODE) || !tf_name(&p, &tf_keys[K_MODE], &v[K_MODE]) || p != end ||
+	    !tf_rules_ok(&trace_ops[TRACE_FAULT], v, trace_ops[TRACE_FAULT].required))
+		return (-1);
+	ev->vm = (uint32_t)v[K_VM];
+	ev->tid = (uint32_t)v[K_TID];
+	ev->cpu = (uint32_t)v[K_CPU];
+	ev->va = v[K_VA];
+	ev->prot = (vm_prot_t)v[K_ACCESS];
+	ev->user = v[K_MODE] != 0;
+	return (0);
+}
+
 /*
  * @s (@n bytes, s[n] NUL, TRACE_PARSE_PAD readable bytes after it) as a
  * canonical event line: 0 and @ev (all but ev->line), or -1 for the
@@ -461,6 +555,8 @@ trace_parse_fast(const char *s, size_t n, struct trace_event *ev)
 	memset(ev, 0, sizeof(*ev));
 	ev->op = (enum trace_op)op;
 	p = s + len;
+	if (op == TRACE_FAULT && tf_fault_unrolled)
+		return (tf_fault(p, s + n, ev));
 	conds = trace_ops[op].cond == 0;
 	for (kp = tf_ops[op].keys;; kp++) {
 		if (*kp == TF_NO_KEY) {
@@ -472,10 +568,7 @@ trace_parse_fast(const char *s, size_t n, struct trace_event *ev)
 				break;
 		}
 		k = *kp;
-		if (*p != ' ' || (tf_load(p + 1) & tf_keys[k].eq.mask) != tf_keys[k].eq.word)
-			return (-1);
-		p += 1 + tf_keys[k].len;
-		if (!tf_value(&p, k, &v[k]))
+		if (!tf_key(&p, k) || !tf_value(&p, k, &v[k]))
 			return (-1);
 		seen |= KB(k);
 		tf_store(ev, k, v[k]);
