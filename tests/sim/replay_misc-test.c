@@ -135,6 +135,41 @@ test_replay_copy_bytes(void **state)
 	                  b, a);
 }
 
+/*
+ * 17. The bytes copyout writes: at address a of event E, the low byte of
+ * (E * 131) ^ (a * 7) ^ (a >> 12) (sim/replay.c).  The copy starts
+ * unaligned, crosses a page and ends unaligned, so the pattern's 16-byte
+ * steps, its byte tail and its restart at the page are all in it; the
+ * bytes around the copy stay zero (anonymous pages).
+ */
+static void
+test_replay_copyout_pattern(void **state)
+{
+	struct fixture *fx = fx_pair(state);
+	const uint64_t start = 0x600fc3, end = 0x600fc3 + 0x5d; /* 61 + 32 bytes */
+	struct sim_vmspace *vs;
+	uint64_t a, event;
+	const uint8_t *page;
+	uint8_t got, want;
+
+	REPLAY(fx, "vmspace_create vm=1 kind=process",
+	       "mmap vm=1 va=0x600000 len=0x2000 prot=rw- share=private backing=anon",
+	       "sched tid=1 cpu=0", "fault vm=1 tid=1 cpu=0 va=0x600000 access=w mode=user",
+	       "fault vm=1 tid=1 cpu=0 va=0x601000 access=w mode=user",
+	       "copyout vm=1 cpu=0 va=0x600fc3 len=0x5d");
+	assert_no_divergence(fx);
+	event = fx->report.event_no;
+	assert_int_equal(event, 6);
+	vs = vmspace(fx, 1);
+	for (a = start - 0x20; a < end + 0x20; a++) {
+		page = sim_phys_ptr(fx->s->sp, vm_frame(fx, vs, a & ~0xffful));
+		got = page[a & 0xfff];
+		want = a < start || a >= end ? 0 : (uint8_t)((event * 131) ^ (a * 7) ^ (a >> 12));
+		if (got != want)
+			fail_msg("byte at %#lx: %#x, want %#x", a, got, want);
+	}
+}
+
 /* Positive controls: a clean scenario in every mode and A/D flavour. */
 static const char *const clean_lines[] = {
 	"vmspace_create vm=1 kind=process",
@@ -205,9 +240,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_replay_leak_teardown),
-		T(test_replay_leak_file),
-		T(test_replay_copy_bytes),
+		T(test_replay_leak_teardown), T(test_replay_leak_file),
+		T(test_replay_copy_bytes),    T(test_replay_copyout_pattern),
 		T(test_replay_clean_modes),
 	};
 
