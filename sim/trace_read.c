@@ -173,7 +173,7 @@ trace_check_bytes(struct trace_reader *r)
  * newline now NUL), 0 when it runs past the end of buf[], -1 when it is
  * too long.
  */
-static int
+static inline __attribute__((always_inline)) int
 trace_inplace(struct trace_reader *r, uint64_t lineno)
 {
 	char *s = r->buf + r->pos, *nl = memchr(s, '\n', r->len - r->pos);
@@ -196,7 +196,7 @@ trace_inplace(struct trace_reader *r, uint64_t lineno)
  * accepted); its bytes are not checked yet (trace_check_bytes()).
  * Returns 1, 0 at the end of the trace, or -1.
  */
-static int
+static inline __attribute__((always_inline)) int
 trace_getline(struct trace_reader *r)
 {
 	uint64_t lineno = r->lineno + 1;
