@@ -252,13 +252,9 @@ tf_op_find(const char *s, size_t *len)
 	return (-1);
 }
 
-/*
- * Value parsers: the value at *@pp (the line is NUL-terminated), *@pp
- * moved past it; false when it is not spelled as trace_format() spells
- * it.  What follows the value is the caller's to check.
- */
-/* @n decimal digits at @p (more than fit a word's 19), or false when they overflow. */
-static bool __attribute__((noinline)) tf_dec_long(const char *p, size_t n, uint64_t *v)
+/* @n decimal digits at @p (more than 19), or false when they overflow 64 bits. */
+static __attribute__((noinline)) bool
+tf_dec_long(const char *p, size_t n, uint64_t *v)
 {
 	uint64_t x = 0;
 	size_t i;
@@ -271,6 +267,11 @@ static bool __attribute__((noinline)) tf_dec_long(const char *p, size_t n, uint6
 	return (true);
 }
 
+/*
+ * Value parsers: the value at *@pp (the line is NUL-terminated), *@pp
+ * moved past it; false when it is not spelled as trace_format() spells
+ * it.  What follows the value is the caller's to check.
+ */
 static TF_INLINE bool
 tf_dec(const char **pp, uint64_t *v)
 {
@@ -296,7 +297,8 @@ tf_dec(const char **pp, uint64_t *v)
 }
 
 /* @n > 16 hex digits at @p fit 64 bits when all but the last 16 are zeros. */
-static bool __attribute__((noinline)) tf_hex_long(const char *p, size_t n)
+static __attribute__((noinline)) bool
+tf_hex_long(const char *p, size_t n)
 {
 	size_t i;
 
