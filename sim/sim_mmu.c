@@ -140,12 +140,32 @@ sim_walker_init(struct sim *s, struct sim_walker *wk, struct pmap *pm)
 		vfy_x86_cursor_init(&wk->x86, &wk->mem, pm->pm_hw_root, true, &wk->ctl);
 }
 
+/*
+ * The walker's last walk stands for @va when the cursor's last result
+ * does (vfy_walk.h): the same result, so the same words, with the
+ * translation's offset within the page moved as the cursor moves it.
+ */
+static bool
+sim_walker_reuse(struct sim_walker *wk, uint64_t va, struct sim_walk *w)
+{
+	if (wk->pm->pm_type == PMAP_TYPE_EPT ? !vfy_ept_cursor_covers(&wk->ept, va)
+	                                     : !vfy_x86_cursor_covers(&wk->x86, va))
+		return false;
+	*w = wk->last;
+	if (w->page_size != 0)
+		w->hpa = (w->hpa & ~(w->page_size - 1)) | (va & (w->page_size - 1));
+	w->page_va = va & ~(w->page_size ? w->page_size - 1 : PMAP_PAGE_SIZE - 1);
+	return true;
+}
+
 void
 sim_walker_walk(struct sim_walker *wk, uint64_t va, struct sim_walk *w)
 {
 	struct vfy_x86_result xr;
 	struct vfy_ept_result er;
 
+	if (sim_walker_reuse(wk, va, w))
+		return;
 	if (wk->pm->pm_type == PMAP_TYPE_EPT) {
 		vfy_walk_ept_cursor(&wk->ept, va, &er);
 		sim_walk_from_ept(wk->pm, &er, w);
@@ -154,6 +174,7 @@ sim_walker_walk(struct sim_walker *wk, uint64_t va, struct sim_walk *w)
 		sim_walk_from_x86(&xr, w);
 	}
 	w->page_va = va & ~(w->page_size ? w->page_size - 1 : PMAP_PAGE_SIZE - 1);
+	wk->last = *w;
 }
 
 void

@@ -123,8 +123,10 @@ void
 vfy_walkers_init(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk)
 {
 	wk->x86_done = wk->x86_lost = false;
-	wk->x86_ok = NULL;
-	wk->nok = wk->capok = wk->nextok = 0;
+	wk->x86_ok = wk->ok_inline;
+	wk->capok = sizeof(wk->ok_inline) / sizeof(wk->ok_inline[0]);
+	wk->nok = wk->nextok = 0;
+	wk->both_ok = 0;
 	if (vs->has_x86)
 		sim_walker_init(s, &wk->x86, &vs->x86);
 	if (vs->has_ept)
@@ -134,8 +136,22 @@ vfy_walkers_init(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk)
 void
 vfy_walkers_fini(struct vfy_walkers *wk)
 {
-	free(wk->x86_ok);
+	if (wk->x86_ok != wk->ok_inline)
+		free(wk->x86_ok);
 	wk->x86_ok = NULL;
+}
+
+/* Both formats' walks of @va against the VM's @t, and each other. */
+static void
+vfy_check_truth(struct sim *s, struct sim_vmspace *vs, uint64_t va, const struct sim_walk *x,
+                const struct sim_walk *e, const struct vfy_truth *t)
+{
+	if (vs->has_x86 && x->ok)
+		vfy_check_walk(s, vs, &vs->x86, va, x, t);
+	if (vs->has_ept && e->ok)
+		vfy_check_walk(s, vs, &vs->ept, va, e, t);
+	if (vs->has_x86 && vs->has_ept)
+		vfy_check_pair(s, vs, &vs->ept, va, x, e);
 }
 
 void
@@ -147,12 +163,51 @@ vfy_check_walked(struct sim *s, struct sim_vmspace *vs, uint64_t va, const struc
 	s->stats.checks++;
 	if ((vs->has_x86 && x->ok) || (vs->has_ept && e->ok))
 		t.resident = sim_vm_resident(s, vs, va, &t.hpa, &t.max, &t.ma);
-	if (vs->has_x86 && x->ok)
-		vfy_check_walk(s, vs, &vs->x86, va, x, &t);
-	if (vs->has_ept && e->ok)
-		vfy_check_walk(s, vs, &vs->ept, va, e, &t);
-	if (vs->has_x86 && vs->has_ept)
-		vfy_check_pair(s, vs, &vs->ept, va, x, e);
+	vfy_check_truth(s, vs, va, x, e, &t);
+}
+
+/* Pages from @va (page-aligned) to the end of @w's page, or @n if fewer. */
+static uint64_t
+vfy_pages_left(const struct sim_walk *w, uint64_t va, uint64_t n)
+{
+	uint64_t left = (w->page_va + w->page_size - va) >> PMAP_PAGE_SHIFT;
+
+	return left < n ? left : n;
+}
+
+/*
+ * What vfy_check_walked() finds at each page of a run from @va, its walks
+ * at the other pages being @x and @e moved by the page's offset (each
+ * format's leaf goes on).  Every question asked of a page compares a
+ * walk's rights and type, which are the same at every page of the run,
+ * with the VM's, which sim_vm_resident_run() says are the same, and the
+ * frames, which all move by the same offset: each page gets the answers
+ * @va gets.  So when @va is found clean and the VM's pages run on, so
+ * do the checked pages, up to @eva.
+ */
+uint64_t
+vfy_check_run(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t eva,
+              const struct sim_walk *x, const struct sim_walk *e)
+{
+	uint64_t before = s->report->divergences, n = 1;
+	struct vfy_truth t = { .resident = false };
+
+	s->stats.checks++;
+	if ((vs->has_x86 && x->ok) || (vs->has_ept && e->ok))
+		t.resident = sim_vm_resident_run(s, vs, va, eva, &t.hpa, &t.max, &t.ma, &n);
+	vfy_check_truth(s, vs, va, x, e, &t);
+	if (n <= 1 || !t.resident || s->report->divergences != before)
+		return 1;
+	if (vs->has_x86 && !x->ok)
+		return 1;
+	if (vs->has_ept && !e->ok)
+		return 1;
+	if (vs->has_x86)
+		n = vfy_pages_left(x, va, n);
+	if (vs->has_ept)
+		n = vfy_pages_left(e, va, n);
+	s->stats.checks += n - 1;
+	return n;
 }
 
 void
