@@ -58,6 +58,7 @@ struct sim_walker {
 	struct vfy_x86_cursor x86;
 	struct vfy_ept_cursor ept;
 	struct sim_walk last; /* of the cursor's last result */
+	uint64_t reused;      /* walks given from last */
 };
 
 void sim_walker_init(struct sim *s, struct sim_walker *wk, struct pmap *pm);

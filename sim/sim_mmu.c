@@ -134,6 +134,7 @@ sim_walker_init(struct sim *s, struct sim_walker *wk, struct pmap *pm)
 	wk->mem = (struct vfy_mem){ sim_mem_read64, NULL, s->sp, 52 };
 	wk->ctl = (struct vfy_x86_ctl){ true, true, false, false, SIM_PAT_MSR };
 	wk->caps = (struct vfy_ept_caps){ (pm->pm_flags & PMAP_SUPPORTS_EXEC_ONLY) != 0, false };
+	wk->reused = 0;
 	if (pm->pm_type == PMAP_TYPE_EPT)
 		vfy_ept_cursor_init(&wk->ept, &wk->mem, pm->pm_hw_root, &wk->caps);
 	else
@@ -155,6 +156,7 @@ sim_walker_reuse(struct sim_walker *wk, uint64_t va, struct sim_walk *w)
 	if (w->page_size != 0)
 		w->hpa = (w->hpa & ~(w->page_size - 1)) | (va & (w->page_size - 1));
 	w->page_va = va & ~(w->page_size ? w->page_size - 1 : PMAP_PAGE_SIZE - 1);
+	wk->reused++;
 	return true;
 }
 
