@@ -57,8 +57,7 @@ struct sim_walker {
 	struct vfy_ept_caps caps;
 	struct vfy_x86_cursor x86;
 	struct vfy_ept_cursor ept;
-	struct sim_walk last; /* of the cursor's last result */
-	uint64_t reused;      /* walks given from last */
+	uint64_t reused; /* walks given from the cursor's last result */
 };
 
 void sim_walker_init(struct sim *s, struct sim_walker *wk, struct pmap *pm);

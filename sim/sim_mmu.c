@@ -142,41 +142,23 @@ sim_walker_init(struct sim *s, struct sim_walker *wk, struct pmap *pm)
 }
 
 /*
- * The walker's last walk stands for @va when the cursor's last result
- * does (vfy_walk.h): the same result, so the same words, with the
- * translation's offset within the page moved as the cursor moves it.
+ * Through the cursor: a walk of @va, or its last result when @va is in
+ * that result's region (vfy_walk.h), the translation's offset within the
+ * page then moved to @va's.
  */
-static bool
-sim_walker_reuse(struct sim_walker *wk, uint64_t va, struct sim_walk *w)
-{
-	if (wk->pm->pm_type == PMAP_TYPE_EPT ? !vfy_ept_cursor_covers(&wk->ept, va)
-	                                     : !vfy_x86_cursor_covers(&wk->x86, va))
-		return false;
-	*w = wk->last;
-	if (w->page_size != 0)
-		w->hpa = (w->hpa & ~(w->page_size - 1)) | (va & (w->page_size - 1));
-	w->page_va = va & ~(w->page_size ? w->page_size - 1 : PMAP_PAGE_SIZE - 1);
-	wk->reused++;
-	return true;
-}
-
 void
 sim_walker_walk(struct sim_walker *wk, uint64_t va, struct sim_walk *w)
 {
-	struct vfy_x86_result xr;
-	struct vfy_ept_result er;
-
-	if (sim_walker_reuse(wk, va, w))
-		return;
 	if (wk->pm->pm_type == PMAP_TYPE_EPT) {
-		vfy_walk_ept_cursor(&wk->ept, va, &er);
-		sim_walk_from_ept(wk->pm, &er, w);
+		wk->reused += vfy_ept_cursor_covers(&wk->ept, va);
+		sim_walk_from_ept(wk->pm, vfy_ept_cursor_result(&wk->ept, va), w);
 	} else {
-		vfy_walk_x86_cursor(&wk->x86, va, &xr);
-		sim_walk_from_x86(&xr, w);
+		wk->reused += vfy_x86_cursor_covers(&wk->x86, va);
+		sim_walk_from_x86(vfy_x86_cursor_result(&wk->x86, va), w);
 	}
+	if (w->page_size != 0)
+		w->hpa = (w->hpa & ~(w->page_size - 1)) | (va & (w->page_size - 1));
 	w->page_va = va & ~(w->page_size ? w->page_size - 1 : PMAP_PAGE_SIZE - 1);
-	wk->last = *w;
 }
 
 void

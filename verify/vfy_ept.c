@@ -372,22 +372,26 @@ ept_cursor_walk(struct vfy_ept_cursor *c, uint64_t gpa, struct vfy_ept_result *r
  * result stands for its region (see vfy_walk_x86_cursor), the frame's
  * offset taken from the guest-physical address (SDM 3C 29.3.2).
  */
+const struct vfy_ept_result *
+vfy_ept_cursor_result(struct vfy_ept_cursor *c, uint64_t gpa)
+{
+	if (vfy_ept_cursor_covers(c, gpa)) {
+		c->hits++;
+		return &c->last;
+	}
+	ept_cursor_walk(c, gpa, &c->last);
+	c->last_shift = 12 + 9 * (unsigned)c->last.level;
+	c->last_tag = gpa >> c->last_shift;
+	c->have_last = true;
+	return &c->last;
+}
+
 enum vfy_ept_outcome
 vfy_walk_ept_cursor(struct vfy_ept_cursor *c, uint64_t gpa, struct vfy_ept_result *res)
 {
-	if (vfy_ept_cursor_covers(c, gpa)) {
-		*res = c->last;
-		if (res->page_size != 0)
-			res->hpa =
-			    (res->hpa & ~(res->page_size - 1)) | (gpa & (res->page_size - 1));
-		c->hits++;
-		return res->outcome;
-	}
-	ept_cursor_walk(c, gpa, res);
-	c->last = *res;
-	c->last_shift = 12 + 9 * (unsigned)res->level;
-	c->last_tag = gpa >> c->last_shift;
-	c->have_last = true;
+	*res = *vfy_ept_cursor_result(c, gpa);
+	if (res->page_size != 0)
+		res->hpa = (res->hpa & ~(res->page_size - 1)) | (gpa & (res->page_size - 1));
 	return res->outcome;
 }
 

@@ -129,6 +129,14 @@ vfy_x86_cursor_covers(const struct vfy_x86_cursor *c, uint64_t gva)
 }
 
 /*
+ * The cursor's last result after a walk of @gva when its region is not
+ * the last one's: @gva's result but for the translation's offset within
+ * the page (hpa holds the offset of the address first walked in the
+ * region).  Valid until the next walk through @c.
+ */
+const struct vfy_x86_result *vfy_x86_cursor_result(struct vfy_x86_cursor *c, uint64_t gva);
+
+/*
  * The entries a table scan read on its way from the root to a leaf,
  * levels 3 .. level, each with its address.  A path walk reads an entry
  * from here when its address is one of these and from @mem otherwise, so
@@ -221,6 +229,9 @@ vfy_ept_cursor_covers(const struct vfy_ept_cursor *c, uint64_t gpa)
 {
 	return c->have_last && gpa >> c->last_shift == c->last_tag;
 }
+
+/* The EPT counterpart of vfy_x86_cursor_result(). */
+const struct vfy_ept_result *vfy_ept_cursor_result(struct vfy_ept_cursor *c, uint64_t gpa);
 
 /* vfy_walk_ept(@p->mem, @eptp, @gpa, 0, @caps, @res), entries from @p. */
 enum vfy_ept_outcome vfy_walk_ept_path(const struct vfy_path *p, uint64_t eptp, uint64_t gpa,

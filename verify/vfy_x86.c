@@ -398,22 +398,26 @@ x86_cursor_walk(struct vfy_x86_cursor *c, uint64_t gva, struct vfy_x86_result *r
  * the walk ends the same way; only a translation's offset within the
  * page (SDM 3A 4.5: the low bits of the linear address) differs.
  */
+const struct vfy_x86_result *
+vfy_x86_cursor_result(struct vfy_x86_cursor *c, uint64_t gva)
+{
+	if (vfy_x86_cursor_covers(c, gva)) {
+		c->hits++;
+		return &c->last;
+	}
+	x86_cursor_walk(c, gva, &c->last);
+	c->last_shift = 12 + 9 * (unsigned)c->last.level;
+	c->last_tag = gva >> c->last_shift;
+	c->have_last = true;
+	return &c->last;
+}
+
 enum vfy_x86_outcome
 vfy_walk_x86_cursor(struct vfy_x86_cursor *c, uint64_t gva, struct vfy_x86_result *res)
 {
-	if (vfy_x86_cursor_covers(c, gva)) {
-		*res = c->last;
-		if (res->page_size != 0)
-			res->hpa =
-			    (res->hpa & ~(res->page_size - 1)) | (gva & (res->page_size - 1));
-		c->hits++;
-		return res->outcome;
-	}
-	x86_cursor_walk(c, gva, res);
-	c->last = *res;
-	c->last_shift = 12 + 9 * (unsigned)res->level;
-	c->last_tag = gva >> c->last_shift;
-	c->have_last = true;
+	*res = *vfy_x86_cursor_result(c, gva);
+	if (res->page_size != 0)
+		res->hpa = (res->hpa & ~(res->page_size - 1)) | (gva & (res->page_size - 1));
 	return res->outcome;
 }
 
