@@ -257,16 +257,16 @@ static void
 vfy_table_span(const struct vfy_walkctx *c, int level, uint64_t base, unsigned *first,
                unsigned *last)
 {
-	uint64_t size = vfy_level_size(level);
+	unsigned shift = 12 + 9 * (unsigned)level; /* log2 of vfy_level_size(level) */
 
 	*first = 0;
 	*last = 511;
 	if (c->structure)
 		return;
 	if (c->sva > base)
-		*first = (unsigned)((c->sva - base) / size);
-	if (c->eva - 1 - base < 512 * size)
-		*last = (unsigned)((c->eva - 1 - base) / size);
+		*first = (unsigned)((c->sva - base) >> shift);
+	if ((c->eva - 1 - base) >> shift < 512)
+		*last = (unsigned)((c->eva - 1 - base) >> shift);
 }
 
 /* Are the @n entries from @pt all zero?  (A loop the compiler widens.) */
