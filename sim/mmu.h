@@ -46,7 +46,9 @@ void sim_mmu_walk(struct sim *s, struct pmap *pm, uint64_t va, struct sim_walk *
  * Walks of one pmap, with no side effect, while its tables do not change
  * (a check): each gives what sim_mmu_walk() gives, reading only the
  * entries below the last walk's path that differ (vfy_walk.h cursors).
- * Not to be moved once initialised.
+ * An address in the region of the cursor's last result (the same
+ * entries read) is given the last walk with its hpa and page_va moved,
+ * without a walk.  Not to be moved once initialised.
  */
 struct sim_walker {
 	struct pmap *pm;
@@ -55,6 +57,7 @@ struct sim_walker {
 	struct vfy_ept_caps caps;
 	struct vfy_x86_cursor x86;
 	struct vfy_ept_cursor ept;
+	uint64_t reused; /* walks given from the cursor's last result */
 };
 
 void sim_walker_init(struct sim *s, struct sim_walker *wk, struct pmap *pm);

@@ -134,25 +134,30 @@ sim_walker_init(struct sim *s, struct sim_walker *wk, struct pmap *pm)
 	wk->mem = (struct vfy_mem){ sim_mem_read64, NULL, s->sp, 52 };
 	wk->ctl = (struct vfy_x86_ctl){ true, true, false, false, SIM_PAT_MSR };
 	wk->caps = (struct vfy_ept_caps){ (pm->pm_flags & PMAP_SUPPORTS_EXEC_ONLY) != 0, false };
+	wk->reused = 0;
 	if (pm->pm_type == PMAP_TYPE_EPT)
 		vfy_ept_cursor_init(&wk->ept, &wk->mem, pm->pm_hw_root, &wk->caps);
 	else
 		vfy_x86_cursor_init(&wk->x86, &wk->mem, pm->pm_hw_root, true, &wk->ctl);
 }
 
+/*
+ * Through the cursor: a walk of @va, or its last result when @va is in
+ * that result's region (vfy_walk.h), the translation's offset within the
+ * page then moved to @va's.
+ */
 void
 sim_walker_walk(struct sim_walker *wk, uint64_t va, struct sim_walk *w)
 {
-	struct vfy_x86_result xr;
-	struct vfy_ept_result er;
-
 	if (wk->pm->pm_type == PMAP_TYPE_EPT) {
-		vfy_walk_ept_cursor(&wk->ept, va, &er);
-		sim_walk_from_ept(wk->pm, &er, w);
+		wk->reused += vfy_ept_cursor_covers(&wk->ept, va);
+		sim_walk_from_ept(wk->pm, vfy_ept_cursor_result(&wk->ept, va), w);
 	} else {
-		vfy_walk_x86_cursor(&wk->x86, va, &xr);
-		sim_walk_from_x86(&xr, w);
+		wk->reused += vfy_x86_cursor_covers(&wk->x86, va);
+		sim_walk_from_x86(vfy_x86_cursor_result(&wk->x86, va), w);
 	}
+	if (w->page_size != 0)
+		w->hpa = (w->hpa & ~(w->page_size - 1)) | (va & (w->page_size - 1));
 	w->page_va = va & ~(w->page_size ? w->page_size - 1 : PMAP_PAGE_SIZE - 1);
 }
 

@@ -55,6 +55,14 @@ enum sim_access_result sim_vm_fault(struct sim *s, struct sim_vmspace *vs, uint6
 /* The page (or device address) the VM holds for @va, without faulting. */
 bool sim_vm_resident(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t *hpa,
                      vm_prot_t *max_prot, enum pmap_memattr *ma);
+/*
+ * sim_vm_resident() for @va, and in *@npages how many pages from @va's on,
+ * below @eva, the VM holds alike: at *@hpa, *@hpa + 4 KiB, ... with the
+ * same rights and type (the pages of one device entry; 1 anywhere else).
+ */
+bool sim_vm_resident_run(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t eva,
+                         uint64_t *hpa, vm_prot_t *max_prot, enum pmap_memattr *ma,
+                         uint64_t *npages);
 
 /* vm_pageout.c */
 uint64_t sim_pageout(struct sim *s, uint64_t scan);

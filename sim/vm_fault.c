@@ -129,18 +129,33 @@ bool
 sim_vm_resident(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t *hpa,
                 vm_prot_t *max_prot, enum pmap_memattr *ma)
 {
+	uint64_t npages;
+
+	return sim_vm_resident_run(s, vs, va, va, hpa, max_prot, ma, &npages);
+}
+
+bool
+sim_vm_resident_run(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t eva, uint64_t *hpa,
+                    vm_prot_t *max_prot, enum pmap_memattr *ma, uint64_t *npages)
+{
 	struct sim_entry *e = sim_entry_find(vs, va);
 	uint64_t pindex, where_pindex;
 	struct sim_obj *where;
 	struct sim_page *pg;
 
+	*npages = 1;
 	if (e == NULL)
 		return false;
 	pindex = e->pindex + ((va - e->start) >> PMAP_PAGE_SHIFT);
 	*max_prot = e->prot;
 	*ma = e->obj->memattr;
 	if (e->obj->type == SIM_OBJ_DEVICE) {
+		/* the entry's pages are the device's, in order, with its rights and type */
 		*hpa = e->obj->dev_hpa + (pindex << PMAP_PAGE_SHIFT);
+		if (eva > e->end)
+			eva = e->end;
+		if (eva > va + PMAP_PAGE_SIZE)
+			*npages = (eva - (va & ~(PMAP_PAGE_SIZE - 1))) >> PMAP_PAGE_SHIFT;
 		return true;
 	}
 	if ((pg = sim_obj_lookup(s, e->obj, pindex, &where, &where_pindex)) == NULL)

@@ -55,76 +55,158 @@ struct vfy_truth {
 	enum pmap_memattr ma;
 };
 
+/* What vfy_check_walk() finds, one bit each (none: the walk agrees with the VM). */
+#define VFY_NOT_RESIDENT 0x01u
+#define VFY_WRONG_FRAME  0x02u
+#define VFY_RIGHTS       0x04u
+#define VFY_MEMTYPE      0x08u
+#define VFY_SUPERVISOR   0x10u
+
+/*
+ * The walk @w of @pm against the VM's @t: not resident or the wrong frame
+ * (nothing else asked then), else rights beyond the VM's, the memory
+ * type, and U/S in x86.
+ */
+static inline unsigned
+vfy_walk_faults(const struct pmap *pm, const struct sim_walk *w, const struct vfy_truth *t)
+{
+	bool exec_only = (pm->pm_flags & PMAP_SUPPORTS_EXEC_ONLY) != 0;
+	unsigned f = 0;
+
+	if (!t->resident)
+		return VFY_NOT_RESIDENT;
+	if ((w->hpa & ~(PMAP_PAGE_SIZE - 1)) != t->hpa)
+		return VFY_WRONG_FRAME;
+	if (vfy_rights_excess(w, t->max, exec_only) != NULL)
+		f |= VFY_RIGHTS;
+	if (pm->pm_type == PMAP_TYPE_EPT ? w->memtype != vfy_ept_type(t->ma) : w->memtype != t->ma)
+		f |= VFY_MEMTYPE;
+	if (pm->pm_type == PMAP_TYPE_X86 && !w->u)
+		f |= VFY_SUPERVISOR;
+	return f;
+}
+
+/* Report the faults @f of vfy_walk_faults(). */
 static void
-vfy_check_walk(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, uint64_t va,
-               const struct sim_walk *w, const struct vfy_truth *t)
+vfy_report_walk(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, uint64_t va,
+                const struct sim_walk *w, const struct vfy_truth *t, unsigned f)
 {
 	const char *fmt = pm->pm_type == PMAP_TYPE_EPT ? "EPT" : "x86";
 	bool exec_only = (pm->pm_flags & PMAP_SUPPORTS_EXEC_ONLY) != 0;
-	enum pmap_memattr ma = t->ma;
 	vm_prot_t max = t->max;
-	uint64_t hpa = t->hpa;
-	const char *why;
 
-	if (!t->resident) {
+	if (f & VFY_NOT_RESIDENT)
 		sim_diverge(s, vs, va, "mapped without the VM",
 		            "%s maps %#lx to hpa %#lx, but the VM holds no page there", fmt, va,
 		            w->hpa);
-		return;
-	}
-	if ((w->hpa & ~(PMAP_PAGE_SIZE - 1)) != hpa) {
+	if (f & VFY_WRONG_FRAME)
 		sim_diverge(s, vs, va, "wrong frame", "%s maps %#lx to hpa %#lx, the VM has %#lx",
-		            fmt, va, w->hpa, hpa);
-		return;
-	}
-	if ((why = vfy_rights_excess(w, max, exec_only)) != NULL)
+		            fmt, va, w->hpa, t->hpa);
+	if (f & VFY_RIGHTS)
 		sim_diverge(s, vs, va, "rights", "%s grants %c%c%c, the VM at most %c%c%c: %s", fmt,
 		            vfy_c(w->r, 'r'), vfy_c(w->w, 'w'), vfy_c(w->x, 'x'),
 		            vfy_c(max & VM_PROT_READ, 'r'), vfy_c(max & VM_PROT_WRITE, 'w'),
-		            vfy_c(max & VM_PROT_EXECUTE, 'x'), why);
-	if (pm->pm_type == PMAP_TYPE_EPT ? w->memtype != vfy_ept_type(ma) : w->memtype != ma)
+		            vfy_c(max & VM_PROT_EXECUTE, 'x'),
+		            vfy_rights_excess(w, max, exec_only));
+	if (f & VFY_MEMTYPE)
 		sim_diverge(s, vs, va, "memory type", "%s says type %u, the VM's mapping %u", fmt,
-		            w->memtype, ma);
-	if (pm->pm_type == PMAP_TYPE_X86 && !w->u)
+		            w->memtype, t->ma);
+	if (f & VFY_SUPERVISOR)
 		sim_diverge(s, vs, va, "supervisor page", "x86 maps user %#lx without U/S", va);
 }
 
-/* Pair and convert modes: the EPT pmap @ept says what x86 says, or less. */
-void
-vfy_check_pair(struct sim *s, struct sim_vmspace *vs, struct pmap *ept, uint64_t va,
-               const struct sim_walk *x, const struct sim_walk *e)
+static inline void
+vfy_check_walk(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, uint64_t va,
+               const struct sim_walk *w, const struct vfy_truth *t)
+{
+	unsigned f = vfy_walk_faults(pm, w, t);
+
+	if (f != 0)
+		vfy_report_walk(s, vs, pm, va, w, t, f);
+}
+
+/* Where the formats disagree, the first difference found. */
+enum vfy_pair_fault {
+	VFY_PAIR_SAME,
+	VFY_PAIR_EPT_ONLY,
+	VFY_PAIR_FRAME,
+	VFY_PAIR_WRITE,
+	VFY_PAIR_EXEC,
+	VFY_PAIR_MEMTYPE,
+};
+
+/*
+ * Pair and convert modes: the EPT pmap @ept says what x86 says, or less.
+ * x86 may hold less only where a pageout pass took it (emulated A/D).
+ */
+static inline enum vfy_pair_fault
+vfy_pair_fault(const struct pmap *ept, const struct sim_walk *x, const struct sim_walk *e)
 {
 	bool emulated = (ept->pm_flags & PMAP_EMULATE_AD_BITS) != 0;
 
 	if (!e->ok)
-		return;
-	if (!x->ok) {
-		/* x86 may hold less only where a pageout pass took it (emulated A/D). */
-		if (!emulated)
-			sim_diverge(s, vs, va, "formats disagree",
-			            "EPT maps %#lx to hpa %#lx, x86 maps nothing", va, e->hpa);
-		return;
-	}
+		return VFY_PAIR_SAME;
+	if (!x->ok)
+		return emulated ? VFY_PAIR_SAME : VFY_PAIR_EPT_ONLY;
 	if (e->hpa != x->hpa)
+		return VFY_PAIR_FRAME;
+	if (e->w != x->w && (e->w || !emulated))
+		return VFY_PAIR_WRITE;
+	if (e->x != x->x)
+		return VFY_PAIR_EXEC;
+	if (e->memtype != vfy_ept_type(x->memtype))
+		return VFY_PAIR_MEMTYPE;
+	return VFY_PAIR_SAME;
+}
+
+static void
+vfy_report_pair(struct sim *s, struct sim_vmspace *vs, uint64_t va, const struct sim_walk *x,
+                const struct sim_walk *e, enum vfy_pair_fault f)
+{
+	switch (f) {
+	case VFY_PAIR_SAME:
+		break;
+	case VFY_PAIR_EPT_ONLY:
+		sim_diverge(s, vs, va, "formats disagree",
+		            "EPT maps %#lx to hpa %#lx, x86 maps nothing", va, e->hpa);
+		break;
+	case VFY_PAIR_FRAME:
 		sim_diverge(s, vs, va, "formats disagree", "x86 maps hpa %#lx, EPT hpa %#lx",
 		            x->hpa, e->hpa);
-	else if (e->w != x->w && (e->w || !emulated))
+		break;
+	case VFY_PAIR_WRITE:
 		sim_diverge(s, vs, va, "formats disagree", "x86 %swritable, EPT %swritable",
 		            x->w ? "" : "not ", e->w ? "" : "not ");
-	else if (e->x != x->x)
+		break;
+	case VFY_PAIR_EXEC:
 		sim_diverge(s, vs, va, "formats disagree", "x86 %sexecutable, EPT %sexecutable",
 		            x->x ? "" : "not ", e->x ? "" : "not ");
-	else if (e->memtype != vfy_ept_type(x->memtype))
+		break;
+	case VFY_PAIR_MEMTYPE:
 		sim_diverge(s, vs, va, "formats disagree", "x86 memory type %u, EPT %u", x->memtype,
 		            e->memtype);
+		break;
+	}
+}
+
+void
+vfy_check_pair(struct sim *s, struct sim_vmspace *vs, struct pmap *ept, uint64_t va,
+               const struct sim_walk *x, const struct sim_walk *e)
+{
+	enum vfy_pair_fault f = vfy_pair_fault(ept, x, e);
+
+	if (f != VFY_PAIR_SAME)
+		vfy_report_pair(s, vs, va, x, e, f);
 }
 
 void
 vfy_walkers_init(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk)
 {
 	wk->x86_done = wk->x86_lost = false;
-	wk->x86_ok = NULL;
-	wk->nok = wk->capok = wk->nextok = 0;
+	wk->x86_ok = wk->ok_inline;
+	wk->capok = sizeof(wk->ok_inline) / sizeof(wk->ok_inline[0]);
+	wk->nok = wk->nextok = 0;
+	wk->both_ok = 0;
 	if (vs->has_x86)
 		sim_walker_init(s, &wk->x86, &vs->x86);
 	if (vs->has_ept)
@@ -134,8 +216,22 @@ vfy_walkers_init(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk)
 void
 vfy_walkers_fini(struct vfy_walkers *wk)
 {
-	free(wk->x86_ok);
+	if (wk->x86_ok != wk->ok_inline)
+		free(wk->x86_ok);
 	wk->x86_ok = NULL;
+}
+
+/* Both formats' walks of @va against the VM's @t, and each other. */
+static void
+vfy_check_truth(struct sim *s, struct sim_vmspace *vs, uint64_t va, const struct sim_walk *x,
+                const struct sim_walk *e, const struct vfy_truth *t)
+{
+	if (vs->has_x86 && x->ok)
+		vfy_check_walk(s, vs, &vs->x86, va, x, t);
+	if (vs->has_ept && e->ok)
+		vfy_check_walk(s, vs, &vs->ept, va, e, t);
+	if (vs->has_x86 && vs->has_ept)
+		vfy_check_pair(s, vs, &vs->ept, va, x, e);
 }
 
 void
@@ -147,12 +243,51 @@ vfy_check_walked(struct sim *s, struct sim_vmspace *vs, uint64_t va, const struc
 	s->stats.checks++;
 	if ((vs->has_x86 && x->ok) || (vs->has_ept && e->ok))
 		t.resident = sim_vm_resident(s, vs, va, &t.hpa, &t.max, &t.ma);
-	if (vs->has_x86 && x->ok)
-		vfy_check_walk(s, vs, &vs->x86, va, x, &t);
-	if (vs->has_ept && e->ok)
-		vfy_check_walk(s, vs, &vs->ept, va, e, &t);
-	if (vs->has_x86 && vs->has_ept)
-		vfy_check_pair(s, vs, &vs->ept, va, x, e);
+	vfy_check_truth(s, vs, va, x, e, &t);
+}
+
+/* Pages from @va (page-aligned) to the end of @w's page, or @n if fewer. */
+static uint64_t
+vfy_pages_left(const struct sim_walk *w, uint64_t va, uint64_t n)
+{
+	uint64_t left = (w->page_va + w->page_size - va) >> PMAP_PAGE_SHIFT;
+
+	return left < n ? left : n;
+}
+
+/*
+ * What vfy_check_walked() finds at each page of a run from @va, its walks
+ * at the other pages being @x and @e moved by the page's offset (each
+ * format's leaf goes on).  Every question asked of a page compares a
+ * walk's rights and type, which are the same at every page of the run,
+ * with the VM's, which sim_vm_resident_run() says are the same, and the
+ * frames, which all move by the same offset: each page gets the answers
+ * @va gets.  So when @va is found clean and the VM's pages run on, so
+ * do the checked pages, up to @eva.
+ */
+uint64_t
+vfy_check_run(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t eva,
+              const struct sim_walk *x, const struct sim_walk *e)
+{
+	uint64_t before = s->report->divergences, n = 1;
+	struct vfy_truth t = { .resident = false };
+
+	s->stats.checks++;
+	if ((vs->has_x86 && x->ok) || (vs->has_ept && e->ok))
+		t.resident = sim_vm_resident_run(s, vs, va, eva, &t.hpa, &t.max, &t.ma, &n);
+	vfy_check_truth(s, vs, va, x, e, &t);
+	if (n <= 1 || !t.resident || s->report->divergences != before)
+		return 1;
+	if (vs->has_x86 && !x->ok)
+		return 1;
+	if (vs->has_ept && !e->ok)
+		return 1;
+	if (vs->has_x86)
+		n = vfy_pages_left(x, va, n);
+	if (vs->has_ept)
+		n = vfy_pages_left(e, va, n);
+	s->stats.checks += n - 1;
+	return n;
 }
 
 void

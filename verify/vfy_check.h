@@ -37,16 +37,29 @@ struct vfy_walkers {
 	bool x86_done, x86_lost; /* the list is complete / host memory ran out */
 	struct vfy_span {
 		uint64_t sva, eva;
-	} * x86_ok;
+	} * x86_ok; /* ok_inline until it outgrows it, then the heap */
 	size_t nok, capok, nextok;
+	struct vfy_span ok_inline[8];
+	uint64_t both_ok; /* pages the x86 pass found translated in both formats */
 };
 
+/* Not to be moved once initialised. */
 void vfy_walkers_init(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk);
 void vfy_walkers_fini(struct vfy_walkers *wk);
 
 /* vfy_check_va with @vs's walks at @va done (x->ok / e->ok false where none). */
 void vfy_check_walked(struct sim *s, struct sim_vmspace *vs, uint64_t va, const struct sim_walk *x,
                       const struct sim_walk *e);
+
+/*
+ * vfy_check_walked() at @va (page-aligned) and at the pages after it,
+ * below @eva, that it stands for: @x and @e translate from leaves that go
+ * on, the VM holds those pages alike (sim_vm_resident_run) and @va was
+ * found clean, so each of them would be found clean too.  Returns the
+ * pages checked, at least 1.
+ */
+uint64_t vfy_check_run(struct sim *s, struct sim_vmspace *vs, uint64_t va, uint64_t eva,
+                       const struct sim_walk *x, const struct sim_walk *e);
 
 /*
  * vfy_pageout.c: after pmap_ts_referenced (@dirty false) or

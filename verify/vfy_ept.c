@@ -304,6 +304,8 @@ vfy_ept_cursor_init(struct vfy_ept_cursor *c, const struct vfy_mem *mem, uint64_
 	c->caps = caps;
 	c->eptp = eptp;
 	c->depth = VFY_LEVEL_PML4E + 1;
+	c->have_last = false;
+	c->hits = 0;
 }
 
 /*
@@ -341,9 +343,9 @@ ept_cursor_keep(struct vfy_ept_cursor *c, const struct ept_walk *w, int level, u
 	c->rights[level] = w->rights;
 }
 
-/* vfy_walk_ept(@access 0) through the cursor (see vfy_walk.h). */
-enum vfy_ept_outcome
-vfy_walk_ept_cursor(struct vfy_ept_cursor *c, uint64_t gpa, struct vfy_ept_result *res)
+/* vfy_walk_ept(@access 0) through the cached table entries. */
+static enum vfy_ept_outcome
+ept_cursor_walk(struct vfy_ept_cursor *c, uint64_t gpa, struct vfy_ept_result *res)
 {
 	struct ept_walk w = { c->mem, c->caps, gpa, 0, res, EPT_XWR };
 	uint64_t table = c->eptp & VFY_ADDR_4K;
@@ -363,6 +365,34 @@ vfy_walk_ept_cursor(struct vfy_ept_cursor *c, uint64_t gpa, struct vfy_ept_resul
 	if (why != NULL)
 		return ept_fail(&w, VFY_EPT_VIOLATION, why);
 	return VFY_EPT_OK;
+}
+
+/*
+ * vfy_walk_ept(@access 0) through the cursor (see vfy_walk.h): the last
+ * result stands for its region (see vfy_walk_x86_cursor), the frame's
+ * offset taken from the guest-physical address (SDM 3C 29.3.2).
+ */
+const struct vfy_ept_result *
+vfy_ept_cursor_result(struct vfy_ept_cursor *c, uint64_t gpa)
+{
+	if (vfy_ept_cursor_covers(c, gpa)) {
+		c->hits++;
+		return &c->last;
+	}
+	ept_cursor_walk(c, gpa, &c->last);
+	c->last_shift = 12 + 9 * (unsigned)c->last.level;
+	c->last_tag = gpa >> c->last_shift;
+	c->have_last = true;
+	return &c->last;
+}
+
+enum vfy_ept_outcome
+vfy_walk_ept_cursor(struct vfy_ept_cursor *c, uint64_t gpa, struct vfy_ept_result *res)
+{
+	*res = *vfy_ept_cursor_result(c, gpa);
+	if (res->page_size != 0)
+		res->hpa = (res->hpa & ~(res->page_size - 1)) | (gpa & (res->page_size - 1));
+	return res->outcome;
 }
 
 /* The plain walk with access 0 over the path's memory (see vfy_walk.h). */

@@ -14,6 +14,21 @@
 #include "sim/vm.h"
 #include "verify/vfy_check.h"
 
+/*
+ * Does the EPT pass over [sva, eva) have anything left to find?  Not
+ * when, without the structure checks, the x86 pass found every page of
+ * the range translated in both formats: every EPT entry the pass would
+ * visit is then on the walk of one of those pages (present, its table in
+ * RAM: no "table frame" to report), the leaf it reaches is that walk's,
+ * and the pass skips the pages the x86 pass checked.
+ */
+static bool
+vfy_ept_pass_needed(const struct vfy_walkers *wk, uint64_t sva, uint64_t eva, bool structure)
+{
+	return structure || !wk->x86_done || wk->both_ok != (eva - sva) >> PMAP_PAGE_SHIFT;
+}
+
+/* [sva, eva), page-aligned, in @vs's pmaps. */
 static void
 vfy_check_space(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva, bool structure,
                 struct sim_hash *writers)
@@ -25,7 +40,7 @@ vfy_check_space(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t ev
 		vfy_check_tables(s, vs, &wk, &vs->x86, sva, eva, structure, writers);
 		wk.x86_done = !wk.x86_lost;
 	}
-	if (vs->has_ept)
+	if (vs->has_ept && vfy_ept_pass_needed(&wk, sva, eva, structure))
 		vfy_check_tables(s, vs, &wk, &vs->ept, sva, eva, structure, writers);
 	vfy_walkers_fini(&wk);
 }

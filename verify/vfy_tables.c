@@ -14,6 +14,7 @@
  * bit in both formats (SDM 3A table 4-18, 3C table 29-5).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/report.h"
 #include "sim/vm.h"
@@ -32,7 +33,6 @@ struct vfy_walkctx {
 	uint64_t managed;
 	struct sim_hash *writers; /* frame -> vmspace id + 1 */
 	void (*leaf)(struct vfy_walkctx *c, uint64_t va, uint64_t pte, int level);
-	struct vfy_path path; /* the entries from the root to the current one */
 };
 
 static uint64_t
@@ -91,136 +91,145 @@ vfy_leaf_writer(struct vfy_walkctx *c, uint64_t va, uint64_t hpa)
 		sim_hash_put(c->writers, hpa, (void *)(uintptr_t)(c->vs->id + 1u));
 }
 
-/* Note that the x86 walk of @va translated, for the EPT pass that follows. */
+/* Note that the x86 walk of [va, eva) translated, for the EPT pass that follows. */
 static void
-vfy_x86_ok_add(struct vfy_walkers *wk, uint64_t va)
+vfy_x86_ok_add(struct vfy_walkers *wk, uint64_t va, uint64_t eva)
 {
 	struct vfy_span *last = wk->nok ? &wk->x86_ok[wk->nok - 1] : NULL, *grown;
-	size_t cap = wk->capok ? 2 * wk->capok : 64;
+	size_t cap = 2 * wk->capok;
 
 	if (last != NULL && last->eva == va) {
-		last->eva = va + PMAP_PAGE_SIZE;
+		last->eva = eva;
 		return;
 	}
 	if (wk->nok == wk->capok) {
-		if ((grown = realloc(wk->x86_ok, cap * sizeof(*grown))) == NULL) {
+		grown = malloc(cap * sizeof(*grown));
+		if (grown == NULL) {
 			wk->x86_done = false; /* the EPT pass walks x86 again */
 			wk->x86_lost = true;
 			return;
 		}
+		memcpy(grown, wk->x86_ok, wk->nok * sizeof(*grown));
+		if (wk->x86_ok != wk->ok_inline)
+			free(wk->x86_ok);
 		wk->x86_ok = grown;
 		wk->capok = cap;
 	}
-	wk->x86_ok[wk->nok++] = (struct vfy_span){ va, va + PMAP_PAGE_SIZE };
+	wk->x86_ok[wk->nok++] = (struct vfy_span){ va, eva };
 }
 
-/* Did the x86 pass translate @va?  The EPT pass asks in ascending order. */
-static bool
-vfy_x86_ok_has(struct vfy_walkers *wk, uint64_t va)
+/*
+ * The end of the run of pages from @va on that the x86 pass translated,
+ * @va itself when it did not translate @va.  The EPT pass asks in
+ * ascending order.
+ */
+static uint64_t
+vfy_x86_ok_end(struct vfy_walkers *wk, uint64_t va)
 {
 	while (wk->nextok < wk->nok && wk->x86_ok[wk->nextok].eva <= va)
 		wk->nextok++;
-	return wk->nextok < wk->nok && wk->x86_ok[wk->nextok].sva <= va;
+	if (wk->nextok < wk->nok && wk->x86_ok[wk->nextok].sva <= va)
+		return wk->x86_ok[wk->nextok].eva;
+	return va;
 }
 
 /*
- * The scanned format's walk of a leaf's pages: made once, from the path
- * the scan read, at the first page that needs it (@va0), then moved page
- * by page.  Every address of a leaf reads the same entries, so only the
- * address and the frame differ.
+ * The scanned format's walk of a leaf's page, through its walker: the
+ * first page of the leaf walks (below the tables the last walk shared),
+ * the others are given that walk moved to their address (mmu.h).
  */
-struct vfy_leafwalk {
-	bool done;
-	uint64_t va0;
-	struct sim_walk first;
-};
-
 static void
-vfy_leaf_walk(struct vfy_walkctx *c, struct vfy_leafwalk *lw, uint64_t va, struct sim_walk *w)
+vfy_leaf_walk(struct vfy_walkctx *c, uint64_t va, struct sim_walk *w)
 {
-	struct sim_walker *own = c->pm == &c->vs->ept ? &c->wk->ept : &c->wk->x86;
-
-	if (!lw->done) {
-		sim_walker_path(own, &c->path, va, &lw->first);
-		lw->va0 = va;
-		lw->done = true;
-	}
-	*w = lw->first;
-	if (w->ok)
-		w->hpa = lw->first.hpa + (va - lw->va0);
-	w->page_va = va & ~(w->page_size ? w->page_size - 1 : PMAP_PAGE_SIZE - 1);
+	sim_walker_walk(c->pm == &c->vs->ept ? &c->wk->ept : &c->wk->x86, va, w);
 }
 
 /*
- * A page of an x86 leaf: both formats against the VM and each other;
- * with @writers, the writable frames of both (the EPT pass skips the
- * pages the x86 walk translates).
+ * The pages of an x86 leaf from @va on, below @eva, that one check covers
+ * (vfy_check_run: a page, or a run of a device's pages): both formats
+ * against the VM and each other; with @writers, the writable frames of
+ * both (the EPT pass skips the pages the x86 walk translates).  A run's
+ * pages are one device entry's, which have no writer to note (not
+ * anonymous).  Returns the pages checked.
  */
-static void
-vfy_x86_page(struct vfy_walkctx *c, uint64_t va, struct vfy_leafwalk *lw)
+static uint64_t
+vfy_x86_pages(struct vfy_walkctx *c, uint64_t va, uint64_t eva)
 {
 	struct vfy_walkers *wk = c->wk;
 	struct sim_walk xw, e;
 	const struct sim_walk *x = &xw;
+	uint64_t n;
 
-	vfy_leaf_walk(c, lw, va, &xw);
+	vfy_leaf_walk(c, va, &xw);
 	e.ok = false;
 	if (c->vs->has_ept)
 		sim_walker_walk(&wk->ept, va, &e);
-	vfy_check_walked(c->s, c->vs, va, x, &e);
+	n = vfy_check_run(c->s, c->vs, va, eva, x, &e);
 	if (x->ok && !wk->x86_lost)
-		vfy_x86_ok_add(wk, va);
+		vfy_x86_ok_add(wk, va, va + n * PMAP_PAGE_SIZE);
+	if (x->ok && e.ok)
+		wk->both_ok += n;
 	if (c->writers != NULL && x->ok && x->w)
 		vfy_leaf_writer(c, va, x->hpa);
 	if (c->writers != NULL && x->ok && e.ok && e.w)
 		vfy_leaf_writer(c, va, e.hpa);
+	return n;
 }
 
 /*
- * A page of an EPT leaf.  In pair mode a page the x86 walk translates was
- * checked, both formats, in the x86 pass: it is not checked (and
- * reported) twice.  After an x86 pass its list says which; otherwise
- * (a conversion's pmap) the x86 tables are walked again.
+ * A page of an EPT leaf that the x86 pass did not check (or there was
+ * none).  In pair mode a page the x86 walk translates was checked, both
+ * formats, in the x86 pass: it is not checked (and reported) twice.
+ * After an x86 pass its list says which (vfy_leaf_pages skips them);
+ * otherwise (a conversion's pmap) the x86 tables are walked again.
+ * Without x86 tables one check may cover a run of pages below @eva
+ * (vfy_check_run).  Returns the pages checked.
  */
-static void
-vfy_ept_page(struct vfy_walkctx *c, uint64_t va, struct vfy_leafwalk *lw)
+static uint64_t
+vfy_ept_pages(struct vfy_walkctx *c, uint64_t va, uint64_t eva)
 {
 	struct vfy_walkers *wk = c->wk;
 	struct sim_walk x, ew;
 	const struct sim_walk *e = &ew;
+	uint64_t n = 1;
 
 	x.ok = false;
-	if (wk->x86_done) {
-		if (vfy_x86_ok_has(wk, va))
-			return; /* checked, its writable frames noted, in the x86 pass */
-	} else if (c->vs->has_x86) {
+	if (!wk->x86_done && c->vs->has_x86) {
 		sim_walker_walk(&wk->x86, va, &x);
 		if (x.ok && c->writers == NULL)
-			return;
+			return 1;
 	}
-	vfy_leaf_walk(c, lw, va, &ew);
-	if (!x.ok)
+	vfy_leaf_walk(c, va, &ew);
+	if (!c->vs->has_x86)
+		n = vfy_check_run(c->s, c->vs, va, eva, &x, e);
+	else if (!x.ok)
 		vfy_check_walked(c->s, c->vs, va, &x, e);
 	if (c->writers != NULL && e->ok && e->w)
 		vfy_leaf_writer(c, va, e->hpa);
+	return n;
 }
 
 /* Each 4 KiB page of a leaf in [sva, eva). */
 static void
 vfy_leaf_pages(struct vfy_walkctx *c, uint64_t va, uint64_t pte, int level)
 {
-	uint64_t sva = va > c->sva ? va : c->sva, eva = va + vfy_level_size(level);
-	struct vfy_leafwalk lw = { .done = false };
+	uint64_t sva = va > c->sva ? va : c->sva, eva = va + vfy_level_size(level), next, n;
 
 	if (c->structure)
 		vfy_leaf_structure(c, va, pte, level);
 	if (eva > c->eva)
 		eva = c->eva;
-	for (va = sva; va < eva; va += PMAP_PAGE_SIZE)
-		if (c->pm == &c->vs->ept)
-			vfy_ept_page(c, va, &lw);
-		else
-			vfy_x86_page(c, va, &lw);
+	if (c->pm != &c->vs->ept) {
+		for (va = sva; va < eva; va += n * PMAP_PAGE_SIZE)
+			n = vfy_x86_pages(c, va, eva);
+		return;
+	}
+	for (va = sva; va < eva; va = next) {
+		/* checked, its writable frames noted, in the x86 pass */
+		next = c->wk->x86_done ? vfy_x86_ok_end(c->wk, va) : va;
+		if (next == va)
+			next = va + vfy_ept_pages(c, va, eva) * PMAP_PAGE_SIZE;
+	}
 }
 
 static void
@@ -248,26 +257,41 @@ static void
 vfy_table_span(const struct vfy_walkctx *c, int level, uint64_t base, unsigned *first,
                unsigned *last)
 {
-	uint64_t size = vfy_level_size(level);
+	unsigned shift = 12 + 9 * (unsigned)level; /* log2 of vfy_level_size(level) */
 
 	*first = 0;
 	*last = 511;
 	if (c->structure)
 		return;
 	if (c->sva > base)
-		*first = (unsigned)((c->sva - base) / size);
-	if (c->eva - 1 - base < 512 * size)
-		*last = (unsigned)((c->eva - 1 - base) / size);
+		*first = (unsigned)((c->sva - base) >> shift);
+	if ((c->eva - 1 - base) >> shift < 512)
+		*last = (unsigned)((c->eva - 1 - base) >> shift);
 }
 
-/* The first non-zero entry of @pt in [i, last], or last + 1; eight at a time when aligned. */
+/* Are the @n entries from @pt all zero?  (A loop the compiler widens.) */
+static inline bool
+vfy_zero(const uint64_t *pt, unsigned n)
+{
+	uint64_t any = 0;
+	unsigned k;
+
+	for (k = 0; k < n; k++)
+		any |= pt[k];
+	return any == 0;
+}
+
+/*
+ * The first non-zero entry of @pt in [i, last], or last + 1; 32 or 8 at a
+ * time when aligned.
+ */
 static unsigned
 vfy_next_entry(const uint64_t *pt, unsigned i, unsigned last)
 {
 	for (; i <= last; i++) {
-		while ((i & 7) == 0 && i + 7 <= last &&
-		       (pt[i] | pt[i + 1] | pt[i + 2] | pt[i + 3] | pt[i + 4] | pt[i + 5] |
-		        pt[i + 6] | pt[i + 7]) == 0)
+		while ((i & 31) == 0 && i + 31 <= last && vfy_zero(pt + i, 32))
+			i += 32;
+		while ((i & 7) == 0 && i + 7 <= last && vfy_zero(pt + i, 8))
 			i += 8;
 		if (i > last || pt[i] != 0)
 			break;
@@ -275,28 +299,39 @@ vfy_next_entry(const uint64_t *pt, unsigned i, unsigned last)
 	return i;
 }
 
+static void vfy_table(struct vfy_walkctx *c, uint64_t table, int level, uint64_t base);
+
+/* The non-zero entry @e at @level mapping from @va: a leaf, or the table below. */
+static void
+vfy_entry(struct vfy_walkctx *c, uint64_t e, int level, uint64_t va)
+{
+	if (va >= c->eva || va + vfy_level_size(level) <= c->sva)
+		return;
+	if (level == 0 || (level < 3 && (e & VFY_PS)))
+		c->leaf(c, va, e, level);
+	else
+		vfy_table(c, e & VFY_FRAME, level - 1, va);
+}
+
 static void
 vfy_table(struct vfy_walkctx *c, uint64_t table, int level, uint64_t base)
 {
 	const uint64_t *pt = sim_phys_ptr(c->s->sp, table);
-	uint64_t size = vfy_level_size(level), va;
+	uint64_t size = vfy_level_size(level);
 	unsigned i, first, last, nonzero = 0;
 
 	if (pt == NULL)
 		return vfy_table_count(c, table, level, 0, base);
 	vfy_table_span(c, level, base, &first, &last);
+	if (first == last) {
+		/* one entry reaches the range (and no count is checked: not all are read) */
+		if (pt[first] != 0)
+			vfy_entry(c, pt[first], level, base + first * size);
+		return;
+	}
 	for (i = vfy_next_entry(pt, first, last); i <= last; i = vfy_next_entry(pt, i + 1, last)) {
 		nonzero++;
-		va = base + i * size;
-		if (va >= c->eva || va + size <= c->sva)
-			continue;
-		c->path.level = level;
-		c->path.entries[level] = pt[i];
-		c->path.entry_hpa[level] = table + 8 * i;
-		if (level == 0 || (level < 3 && (pt[i] & VFY_PS)))
-			c->leaf(c, va, pt[i], level);
-		else
-			vfy_table(c, pt[i] & VFY_FRAME, level - 1, va);
+		vfy_entry(c, pt[i], level, base + i * size);
 	}
 	if (c->structure)
 		vfy_table_count(c, table, level, nonzero, base);

@@ -89,6 +89,14 @@ enum vfy_x86_outcome vfy_walk_x86(const struct vfy_mem *mem, uint64_t cr3, uint6
  * vfy_walk_x86() gives with @access 0 for the same memory: the cached
  * entries are the ones it would read again.  A caller that changes the
  * tables starts a new cursor.
+ *
+ * The last result is kept too, with the region of addresses whose walk
+ * reads the same entries: those that share its index bits down to the
+ * level the walk ended at (gva >> (12 + 9 * level)).  An address in that
+ * region gets that result with only the translation's offset moved
+ * (hpa keeps the frame, takes the address's bits below the page size),
+ * without a read: the walk of a leaf's next page, or past an entry that
+ * is not present, is made once.
  */
 struct vfy_x86_cursor {
 	const struct vfy_mem *mem;
@@ -101,12 +109,32 @@ struct vfy_x86_cursor {
 	uint64_t entries[4]; /* and its raw value and address */
 	uint64_t entry_hpa[4];
 	bool rw_all[4], us_all[4], xd_any[4]; /* rights folded down to that level */
+	bool have_last;                       /* last holds a result */
+	unsigned last_shift;                  /* 12 + 9 * last.level */
+	uint64_t last_tag;                    /* gva >> last_shift of its address */
+	struct vfy_x86_result last;
+	uint64_t hits; /* results given from last */
 };
 
 void vfy_x86_cursor_init(struct vfy_x86_cursor *c, const struct vfy_mem *mem, uint64_t cr3,
                          bool user, const struct vfy_x86_ctl *ctl);
 enum vfy_x86_outcome vfy_walk_x86_cursor(struct vfy_x86_cursor *c, uint64_t gva,
                                          struct vfy_x86_result *res);
+
+/* Does the cursor's last result stand for @gva's walk (same region)? */
+static inline bool
+vfy_x86_cursor_covers(const struct vfy_x86_cursor *c, uint64_t gva)
+{
+	return c->have_last && gva >> c->last_shift == c->last_tag;
+}
+
+/*
+ * The cursor's last result after a walk of @gva when its region is not
+ * the last one's: @gva's result but for the translation's offset within
+ * the page (hpa holds the offset of the address first walked in the
+ * region).  Valid until the next walk through @c.
+ */
+const struct vfy_x86_result *vfy_x86_cursor_result(struct vfy_x86_cursor *c, uint64_t gva);
 
 /*
  * The entries a table scan read on its way from the root to a leaf,
@@ -184,12 +212,26 @@ struct vfy_ept_cursor {
 	uint64_t entries[4];
 	uint64_t entry_hpa[4];
 	uint64_t rights[4]; /* XWR, AND down to that level */
+	bool have_last;     /* the last result and its region, as in the x86 cursor */
+	unsigned last_shift;
+	uint64_t last_tag;
+	struct vfy_ept_result last;
+	uint64_t hits;
 };
 
 void vfy_ept_cursor_init(struct vfy_ept_cursor *c, const struct vfy_mem *mem, uint64_t eptp,
                          const struct vfy_ept_caps *caps);
 enum vfy_ept_outcome vfy_walk_ept_cursor(struct vfy_ept_cursor *c, uint64_t gpa,
                                          struct vfy_ept_result *res);
+
+static inline bool
+vfy_ept_cursor_covers(const struct vfy_ept_cursor *c, uint64_t gpa)
+{
+	return c->have_last && gpa >> c->last_shift == c->last_tag;
+}
+
+/* The EPT counterpart of vfy_x86_cursor_result(). */
+const struct vfy_ept_result *vfy_ept_cursor_result(struct vfy_ept_cursor *c, uint64_t gpa);
 
 /* vfy_walk_ept(@p->mem, @eptp, @gpa, 0, @caps, @res), entries from @p. */
 enum vfy_ept_outcome vfy_walk_ept_path(const struct vfy_path *p, uint64_t eptp, uint64_t gpa,

@@ -323,6 +323,8 @@ vfy_x86_cursor_init(struct vfy_x86_cursor *c, const struct vfy_mem *mem, uint64_
 	c->cr3 = cr3;
 	c->user = user;
 	c->depth = VFY_LEVEL_PML4E + 1;
+	c->have_last = false;
+	c->hits = 0;
 }
 
 /*
@@ -365,9 +367,9 @@ x86_cursor_keep(struct vfy_x86_cursor *c, const struct x86_walk *w, int level, u
 	c->xd_any[level] = w->xd_any;
 }
 
-/* vfy_walk_x86(@access 0) through the cursor (see vfy_walk.h). */
-enum vfy_x86_outcome
-vfy_walk_x86_cursor(struct vfy_x86_cursor *c, uint64_t gva, struct vfy_x86_result *res)
+/* vfy_walk_x86(@access 0) through the cached table entries. */
+static enum vfy_x86_outcome
+x86_cursor_walk(struct vfy_x86_cursor *c, uint64_t gva, struct vfy_x86_result *res)
 {
 	struct x86_walk w = { c->mem, c->ctl, gva, 0, c->user, res, true, true, false };
 	uint64_t table = c->cr3 & VFY_ADDR_4K;
@@ -387,6 +389,36 @@ vfy_walk_x86_cursor(struct vfy_x86_cursor *c, uint64_t gva, struct vfy_x86_resul
 	if (why != NULL)
 		return x86_fail(&w, VFY_X86_PROTECTION, why);
 	return VFY_X86_OK;
+}
+
+/*
+ * vfy_walk_x86(@access 0) through the cursor (see vfy_walk.h).  Every
+ * address of the last result's region reads the entries it read, at the
+ * same addresses (the index bits of levels 3 .. level are the same), so
+ * the walk ends the same way; only a translation's offset within the
+ * page (SDM 3A 4.5: the low bits of the linear address) differs.
+ */
+const struct vfy_x86_result *
+vfy_x86_cursor_result(struct vfy_x86_cursor *c, uint64_t gva)
+{
+	if (vfy_x86_cursor_covers(c, gva)) {
+		c->hits++;
+		return &c->last;
+	}
+	x86_cursor_walk(c, gva, &c->last);
+	c->last_shift = 12 + 9 * (unsigned)c->last.level;
+	c->last_tag = gva >> c->last_shift;
+	c->have_last = true;
+	return &c->last;
+}
+
+enum vfy_x86_outcome
+vfy_walk_x86_cursor(struct vfy_x86_cursor *c, uint64_t gva, struct vfy_x86_result *res)
+{
+	*res = *vfy_x86_cursor_result(c, gva);
+	if (res->page_size != 0)
+		res->hpa = (res->hpa & ~(res->page_size - 1)) | (gva & (res->page_size - 1));
+	return res->outcome;
 }
 
 /* The path's entry at @hpa, else the memory's. */

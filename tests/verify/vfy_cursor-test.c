@@ -133,9 +133,13 @@ c_same_ept(uint64_t va, const struct vfy_ept_result *a, const struct vfy_ept_res
 			         b->entry_hpa[l]);
 }
 
-/* Outcomes seen, so a table that never reaches a leaf cannot pass unseen. */
+/*
+ * Outcomes seen, so a table that never reaches a leaf cannot pass unseen,
+ * and results the cursors gave from their last one (region reuse).
+ */
 struct c_seen {
 	unsigned ok, fail;
+	uint64_t hits, ok_hits; /* all, and translations (hpa moved) */
 };
 
 static void
@@ -151,16 +155,19 @@ c_run_x86(uint64_t seed, bool shuffled, bool user, struct c_seen *seen)
 	c_order(order, shuffled);
 	vfy_x86_cursor_init(&c, t_mem(false), T_TABLE(L_PML4E), user, &ctl);
 	for (i = 0; i < C_ADDRS; i++) {
-		uint64_t va = c_addr(order[i]);
+		uint64_t va = c_addr(order[i]), hits = c.hits;
 
 		vfy_walk_x86(t_mem(false), T_TABLE(L_PML4E), va, 0, user, &ctl, &a);
 		assert_int_equal(vfy_walk_x86_cursor(&c, va, &b), a.outcome);
 		c_same_x86(va, &a, &b);
+		if (a.outcome == VFY_X86_OK && c.hits != hits)
+			seen->ok_hits++;
 		if (a.outcome == VFY_X86_OK)
 			seen->ok++;
 		else
 			seen->fail++;
 	}
+	seen->hits += c.hits;
 }
 
 static void
@@ -177,16 +184,19 @@ c_run_ept(uint64_t seed, bool shuffled, bool exec_only, struct c_seen *seen)
 	c_order(order, shuffled);
 	vfy_ept_cursor_init(&c, t_mem(false), eptp, &caps);
 	for (i = 0; i < C_ADDRS; i++) {
-		uint64_t va = c_addr(order[i]);
+		uint64_t va = c_addr(order[i]), hits = c.hits;
 
 		vfy_walk_ept(t_mem(false), eptp, va, 0, &caps, &a);
 		assert_int_equal(vfy_walk_ept_cursor(&c, va, &b), a.outcome);
 		c_same_ept(va, &a, &b);
+		if (a.outcome == VFY_EPT_OK && c.hits != hits)
+			seen->ok_hits++;
 		if (a.outcome == VFY_EPT_OK)
 			seen->ok++;
 		else
 			seen->fail++;
 	}
+	seen->hits += c.hits;
 }
 
 /*
@@ -196,16 +206,24 @@ c_run_ept(uint64_t seed, bool shuffled, bool exec_only, struct c_seen *seen)
 static void
 c_equals_walk(void (*run)(uint64_t, bool, bool, struct c_seen *))
 {
-	struct c_seen seen = { 0, 0 };
+	struct c_seen seen = { 0, 0, 0, 0 };
 	uint64_t seed;
 
 	for (seed = 1; seed <= 64; seed++) {
 		run(seed, false, true, &seen);
 		run(seed, true, seed % 3 != 0, &seen);
 	}
-	print_message("%u translations, %u faults\n", seen.ok, seen.fail);
+	print_message("%u translations, %u faults; from the last result %lu, %lu translations\n",
+	              seen.ok, seen.fail, seen.hits, seen.ok_hits);
 	assert_true(seen.ok > 1000);
 	assert_true(seen.fail > 1000);
+	/*
+	 * In address order the PTE index moves fastest: after a walk that
+	 * ends above the PTE level (a large leaf, or a fault at a PDE or
+	 * above), the next C_N - 1 addresses are in its region.
+	 */
+	assert_true(seen.hits > 1000);
+	assert_true(seen.ok_hits > 100); /* large leaves: the frame's offset moved */
 }
 
 static void
@@ -245,6 +263,64 @@ test_vfy_cursor_keeps_its_path(void **state)
 	vfy_x86_cursor_init(&c, t_mem(false), T_TABLE(L_PML4E), true, &ctl);
 	assert_int_equal(vfy_walk_x86_cursor(&c, T_ADDR, &r), VFY_X86_NOT_PRESENT);
 	assert_int_equal(r.level, L_PDE);
+}
+
+/*
+ * The cursor's last result stands for its region: a 2 MiB leaf for
+ * every address in its 2 MiB (the frame's offset moved), a zero PDE for
+ * every address under it; the next region walks again.  Like the cached
+ * tables, the result is kept when the tables change under the cursor.
+ */
+static void
+test_vfy_cursor_region(void **state)
+{
+	struct vfy_x86_ctl ctl = { true, true, false, false, 0x0007010500070406ul };
+	const uint64_t e[4] = { 0, T_FRAME_2M | B(7) | 0x7, 0x7, 0x7 };
+	const uint64_t next_pde = (T_ADDR & ~0x1ffffful) + 0x200000;
+	struct vfy_ept_caps caps = { false, false };
+	struct vfy_x86_result r;
+	struct vfy_ept_result er;
+	struct vfy_x86_cursor c;
+	struct vfy_ept_cursor ec;
+
+	(void)state;
+	t_build(e, L_PDE);
+	vfy_x86_cursor_init(&c, t_mem(false), T_TABLE(L_PML4E), true, &ctl);
+	assert_int_equal(vfy_walk_x86_cursor(&c, T_ADDR, &r), VFY_X86_OK);
+	assert_int_equal(c.hits, 0);
+	assert_int_equal(vfy_walk_x86_cursor(&c, T_ADDR + 0x3000, &r), VFY_X86_OK);
+	assert_int_equal(c.hits, 1);
+	assert_int_equal(r.hpa, T_FRAME_2M + (T_ADDR & 0x1fffff) + 0x3000);
+	assert_int_equal(r.level, L_PDE);
+	assert_int_equal(r.page_size, 0x200000);
+	/* the next PDE is zero: a walk, then its result for the 2 MiB under it */
+	assert_int_equal(vfy_walk_x86_cursor(&c, next_pde, &r), VFY_X86_NOT_PRESENT);
+	assert_int_equal(c.hits, 1);
+	assert_int_equal(vfy_walk_x86_cursor(&c, next_pde + 0x1ff123, &r), VFY_X86_NOT_PRESENT);
+	assert_int_equal(c.hits, 2);
+	assert_int_equal(r.level, L_PDE);
+	assert_int_equal(r.entry_hpa[L_PDE], t_entry_hpa(L_PDE) + 8);
+	assert_int_equal(r.hpa, 0);
+	/* back to the leaf: another region, a walk */
+	assert_int_equal(vfy_walk_x86_cursor(&c, T_ADDR, &r), VFY_X86_OK);
+	assert_int_equal(c.hits, 2);
+	/* the leaf cleared under the cursor: still its result, a new cursor sees it */
+	t_set(t_entry_hpa(L_PDE), 0);
+	assert_int_equal(vfy_walk_x86_cursor(&c, T_ADDR + 0x1000, &r), VFY_X86_OK);
+	vfy_x86_cursor_init(&c, t_mem(false), T_TABLE(L_PML4E), true, &ctl);
+	assert_int_equal(vfy_walk_x86_cursor(&c, T_ADDR + 0x1000, &r), VFY_X86_NOT_PRESENT);
+
+	/* EPT: the same leaf bits read R W X, PS, memory type 0 */
+	t_build(e, L_PDE);
+	vfy_ept_cursor_init(&ec, t_mem(false), T_TABLE(L_PML4E), &caps);
+	assert_int_equal(vfy_walk_ept_cursor(&ec, T_ADDR, &er), VFY_EPT_OK);
+	assert_int_equal(vfy_walk_ept_cursor(&ec, T_ADDR + 0x5000, &er), VFY_EPT_OK);
+	assert_int_equal(ec.hits, 1);
+	assert_int_equal(er.hpa, T_FRAME_2M + (T_ADDR & 0x1fffff) + 0x5000);
+	assert_int_equal(vfy_walk_ept_cursor(&ec, next_pde, &er), VFY_EPT_VIOLATION);
+	assert_int_equal(vfy_walk_ept_cursor(&ec, next_pde + 0x1000, &er), VFY_EPT_VIOLATION);
+	assert_int_equal(ec.hits, 2);
+	assert_int_equal(er.level, L_PDE);
 }
 
 /*
@@ -348,7 +424,7 @@ c_path_ept(uint64_t seed, bool exec_only, struct c_seen *seen)
 static void
 test_vfy_path_equals_walk(void **state)
 {
-	struct c_seen x86 = { 0, 0 }, ept = { 0, 0 };
+	struct c_seen x86 = { 0, 0, 0, 0 }, ept = { 0, 0, 0, 0 };
 	uint64_t seed;
 
 	(void)state;
@@ -390,6 +466,7 @@ const struct CMUnitTest vfy_cursor_tests[] = {
 	cmocka_unit_test_setup(test_vfy_cursor_x86_equals_walk, t_setup),
 	cmocka_unit_test_setup(test_vfy_cursor_ept_equals_walk, t_setup),
 	cmocka_unit_test_setup(test_vfy_cursor_keeps_its_path, t_setup),
+	cmocka_unit_test_setup(test_vfy_cursor_region, t_setup),
 	cmocka_unit_test_setup(test_vfy_path_equals_walk, t_setup),
 	cmocka_unit_test_setup(test_vfy_path_reads_the_path, t_setup),
 };
