@@ -5,7 +5,7 @@
 #   make demo          build, then replay the default trace with full checks
 #   make test          unit tests: normal build, Asan build, coverage, a short fuzz
 #   make coverage      Coverage build, tests, gcovr report (>= 90% lines of pmap/)
-#   make bench         Release build, then the pmap, Unicorn, replay and hardware-path benchmarks
+#   make bench         Release build, then the pmap, Unicorn, replay, full-check and hardware-path benchmarks
 #   make fuzz          clang ASan+UBSan libFuzzer build, each target for FUZZ_SECONDS
 #   make hw            the bare-metal kernel and its boot images ($(BUILD)/hw, hw/README.md)
 #   make hw-kvm        boot them under QEMU/KVM on an Intel VT-x host
@@ -87,6 +87,7 @@ bench: deps
 	$(REL_BUILD)/bench/pmap-bench
 	$(REL_BUILD)/bench/unicorn-bench
 	/usr/bin/python3 bench/replay_bench.py --eptsim $(REL_BUILD)/tools/eptsim --repeat 3
+	$(REL_BUILD)/bench/fullcheck-bench
 	/usr/bin/python3 bench/hw_bench.py --eptsim $(REL_BUILD)/tools/eptsim
 
 hw: build

@@ -47,7 +47,7 @@ pmap_inval_all(struct pmap_inval *iv)
 void
 pmap_inval_free_page(struct pmap_inval *iv, uint64_t hpa)
 {
-	*(uint64_t *)pmap_plat_phys_to_virt(hpa) = iv->free_hpa;
+	*(uint64_t *)pmap_phys(hpa) = iv->free_hpa;
 	iv->free_hpa = hpa;
 }
 
@@ -78,7 +78,7 @@ pmap_inval_flush(struct pmap_inval *iv)
 		iv->full = iv->full || iv->count == 0;
 	pmap_inval_hw(iv);
 	while ((hpa = iv->free_hpa) != 0) {
-		iv->free_hpa = *(uint64_t *)pmap_plat_phys_to_virt(hpa);
+		iv->free_hpa = *(uint64_t *)pmap_phys(hpa);
 		pmap_plat_page_free(iv->pm, hpa);
 	}
 	pmap_inval_init(iv, iv->pm);

@@ -26,6 +26,21 @@ void pmap_plat_page_free(struct pmap *pm, uint64_t hpa);
 void *pmap_plat_phys_to_virt(uint64_t hpa);
 
 /*
+ * The direct map's linear window, like a kernel's DMAP range: when the
+ * platform maps [hpa, hpa + len) at va, it says so here (at start-up, and
+ * again whenever the mapping changes) and the pmap translates those
+ * addresses inline; every other hpa, and every hpa while len is 0 (the
+ * default), goes through pmap_plat_phys_to_virt().  A window covers only
+ * what pmap_plat_phys_to_virt() would map: the pmap trusts it as it
+ * trusts the seam.
+ */
+struct pmap_dmap {
+	uint64_t hpa, len;
+	char *va;
+};
+extern struct pmap_dmap pmap_dmap;
+
+/*
  * The pmap_page of the physical page holding @hpa, or NULL when @hpa is not
  * RAM the platform manages (device memory).  Page-table pages are RAM.
  */

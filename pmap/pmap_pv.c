@@ -36,7 +36,7 @@ pmap_page_of(uint64_t hpa, const char *who)
 static struct pmap_pv_chunk *
 pmap_pv_chunk(uint64_t hpa)
 {
-	return (struct pmap_pv_chunk *)pmap_plat_phys_to_virt(hpa);
+	return (struct pmap_pv_chunk *)pmap_phys(hpa);
 }
 
 static uint64_t

@@ -79,10 +79,19 @@
 #define PMAP_FRAME_4K 0x000ffffffffff000ul
 #define PMAP_FRAME_2M 0x000fffffffe00000ul
 
+/* The pmap's pointer to @hpa: the direct map's window when it holds it, else the seam. */
+static inline void *
+pmap_phys(uint64_t hpa)
+{
+	if (hpa - pmap_dmap.hpa < pmap_dmap.len)
+		return pmap_dmap.va + (hpa - pmap_dmap.hpa);
+	return pmap_plat_phys_to_virt(hpa);
+}
+
 static inline pmap_pte_t *
 pmap_table(uint64_t hpa)
 {
-	return (pmap_pte_t *)pmap_plat_phys_to_virt(hpa);
+	return (pmap_pte_t *)pmap_phys(hpa);
 }
 
 static inline unsigned

@@ -10,6 +10,9 @@
  */
 #include "pmap_var.h"
 
+/* Empty until the platform sets it (pmap_plat.h). */
+struct pmap_dmap pmap_dmap;
+
 /*
  * Check that @va is an address @pm can translate: canonical for x86
  * (SDM 3A 4.5: bits 63:47 equal), below 2^48 for 4-level EPT.

@@ -71,6 +71,8 @@ sim_phys_create(uint64_t npages, uint64_t nalloc, uint64_t seed)
 		sp->free_stack[sp->nfree++] = i;
 	sim_phys_shuffle(sp, seed);
 	sim_phys_cur = sp;
+	/* All of RAM is one linear mapping: the pmap may translate inline. */
+	pmap_dmap = (struct pmap_dmap){ 0, npages << PMAP_PAGE_SHIFT, (char *)sp->mem };
 	return sp;
 fail_mem:
 	munmap(sp->mem, npages * PMAP_PAGE_SIZE);
@@ -86,8 +88,10 @@ sim_phys_destroy(struct sim_phys *sp)
 {
 	if (sp == NULL)
 		return;
-	if (sim_phys_cur == sp)
+	if (sim_phys_cur == sp) {
 		sim_phys_cur = NULL;
+		pmap_dmap = (struct pmap_dmap){ 0, 0, NULL };
+	}
 	munmap(sp->mem, sp->npages * PMAP_PAGE_SIZE);
 	free(sp->pages);
 	free(sp->free_stack);

@@ -13,6 +13,7 @@
  * free list threaded through the free frames.
  */
 #include "hwk.h"
+#include "pmap/pmap_plat.h"
 
 #define MB2_BOOT_MAGIC 0x36d76289u
 #define MB2_TAG_END    0
@@ -148,6 +149,8 @@ hwk_mem_init(uint32_t magic, uint32_t info_pa)
 	if (hwk_ops_bytes != 0)
 		floor = max64(floor, hwk_ops_pa + hwk_ops_bytes);
 	pool_init(floor);
+	/* The boot tables' direct map, which pmap_plat_phys_to_virt() serves too. */
+	pmap_dmap = (struct pmap_dmap){ 0, HWK_DIRECT_SIZE, (char *)HWK_DIRECT_MAP };
 }
 
 bool
