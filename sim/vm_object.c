@@ -129,22 +129,52 @@ sim_page_data(struct sim *s, const struct sim_page *pg)
 	return sim_phys_ptr(s->sp, pg->md.hpa);
 }
 
+#define SIM_FILE_SEED 0x9e3779b97f4a7c15ul
+#define SIM_FILE_MUL  0xbf58476d1ce4e5b9ul
+
 /* Word @word of page @pindex of file @file: what the disk holds. */
 uint64_t
 sim_file_word(uint64_t file, uint64_t pindex, unsigned word)
 {
-	uint64_t x = (file << 40) ^ (pindex << 9) ^ word ^ 0x9e3779b97f4a7c15ul;
+	uint64_t x = (file << 40) ^ (pindex << 9) ^ word ^ SIM_FILE_SEED;
 
 	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ul;
+	x *= SIM_FILE_MUL;
 	return x ^ (x >> 29);
 }
 
-/* Make a frame page @pindex of @o (contents are the caller's). */
-static struct sim_page *
-sim_obj_insert_new(struct sim *s, struct sim_obj *o, uint64_t pindex)
+/*
+ * Page @pindex of file @file: its 512 sim_file_word()s, without a multiply
+ * per word.  The word number only reaches bits 8:0 of x, which x >> 31
+ * drops, so x = k ^ word for a k of the page; and with word = 16q + j,
+ * k ^ word = (k & ~511) + 16 (q ^ k8:4) + (j ^ k3:0), three terms with no
+ * bit in common, so x * MUL is a sum of a page part, a row part (q) and
+ * a column part (j), the last one the same in every row.
+ */
+void
+sim_file_page(uint64_t file, uint64_t pindex, uint64_t *data)
 {
-	uint64_t hpa = sim_frame_alloc(s);
+	uint64_t k = (file << 40) ^ (pindex << 9) ^ SIM_FILE_SEED;
+	uint64_t col[16], row, y;
+	unsigned q, j;
+
+	k ^= k >> 31;
+	for (j = 0; j < 16; j++)
+		col[j] = (j ^ (k & 15)) * SIM_FILE_MUL;
+	for (q = 0; q < PMAP_PAGE_SIZE / 8 / 16; q++) {
+		row = ((k & ~511ul) + ((q ^ (k >> 4 & 31)) << 4)) * SIM_FILE_MUL;
+		for (j = 0; j < 16; j++) {
+			y = row + col[j];
+			data[q * 16 + j] = y ^ (y >> 29);
+		}
+	}
+}
+
+/* Make a frame page @pindex of @o: zeroed, or (@zeroed false) for the caller to fill. */
+static struct sim_page *
+sim_obj_insert_new(struct sim *s, struct sim_obj *o, uint64_t pindex, bool zeroed)
+{
+	uint64_t hpa = sim_frame_alloc(s, zeroed);
 	struct sim_page *pg;
 
 	if (hpa == 0)
@@ -180,21 +210,19 @@ sim_obj_insert_new(struct sim *s, struct sim_obj *o, uint64_t pindex)
 struct sim_page *
 sim_obj_page_in(struct sim *s, struct sim_obj *o, uint64_t pindex)
 {
-	struct sim_page *pg = sim_obj_insert_new(s, o, pindex);
-	uint64_t *data, *saved;
-	unsigned i;
+	/* The saved copy stays: a clean page may be dropped again unsaved. */
+	uint64_t *saved = sim_hash_get(&o->swap, pindex), *data;
+	struct sim_page *pg =
+	    sim_obj_insert_new(s, o, pindex, saved == NULL && o->type != SIM_OBJ_FILE);
 
 	if (pg == NULL)
 		return NULL;
 	data = sim_page_data(s, pg);
-	/* The saved copy stays: a clean page may be dropped again unsaved. */
-	saved = sim_hash_get(&o->swap, pindex);
 	if (saved != NULL) {
 		memcpy(data, saved, PMAP_PAGE_SIZE);
 		s->stats.swap_ins++;
 	} else if (o->type == SIM_OBJ_FILE) {
-		for (i = 0; i < PMAP_PAGE_SIZE / 8; i++)
-			data[i] = sim_file_word(o->file, pindex, i);
+		sim_file_page(o->file, pindex, data);
 		s->stats.file_reads++;
 	} else {
 		s->stats.zero_fills++; /* the allocator zeroed it */
@@ -206,7 +234,7 @@ sim_obj_page_in(struct sim *s, struct sim_obj *o, uint64_t pindex)
 struct sim_page *
 sim_obj_copy_page(struct sim *s, struct sim_obj *o, uint64_t pindex, const struct sim_page *from)
 {
-	struct sim_page *pg = sim_obj_insert_new(s, o, pindex);
+	struct sim_page *pg = sim_obj_insert_new(s, o, pindex, false);
 
 	if (pg == NULL)
 		return NULL;
