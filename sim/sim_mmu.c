@@ -196,12 +196,19 @@ sim_tlb_allows(const struct sim_tlb_entry *t, vm_prot_t access)
 	return !((access & VM_PROT_EXECUTE) && !t->x);
 }
 
+/* What one try at an access did. */
+enum sim_try {
+	SIM_TRY_OK,         /* translated (*hpa) */
+	SIM_TRY_TLB_FAULT,  /* a TLB entry refused it */
+	SIM_TRY_WALK_FAULT, /* the tables refused it */
+	SIM_TRY_INVALID,    /* an EPT misconfiguration or a reserved bit (reported) */
+};
+
 /*
- * One try: the TLB, else a walk that fills it.  Returns 1 with *hpa, 0 on
- * a fault (the CPU then drops the address's TLB entries), -1 on an EPT
- * misconfiguration or a reserved bit (a pmap bug, reported).
+ * One try: the TLB, else a walk that fills it.  On a fault the CPU then
+ * drops the address's TLB entries.
  */
-static int
+static enum sim_try
 sim_mmu_try(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, unsigned cpu, uint64_t va,
             vm_prot_t access, bool user, uint64_t *hpa)
 {
@@ -211,11 +218,11 @@ sim_mmu_try(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, unsigned cpu
 
 	s->stats.accesses++;
 	if (t != NULL && !sim_tlb_allows(t, access))
-		return 0; /* a fault from the TLB: spurious if the tables allow it */
+		return SIM_TRY_TLB_FAULT; /* spurious if the tables allow it */
 	if (t != NULL && (!(access & VM_PROT_WRITE) || t->dirty)) {
 		s->stats.tlb_hits++;
 		*hpa = t->hpa + (va - t->va);
-		return 1;
+		return SIM_TRY_OK;
 	}
 	s->stats.walks++;
 	sim_walk_any(s, pm, va, sim_acc(access), user, true, &w);
@@ -223,19 +230,22 @@ sim_mmu_try(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, unsigned cpu
 		sim_diverge(s, vs, va, "invalid entry", "%s access by cpu %u: %s",
 		            access == VM_PROT_WRITE ? "write" : "read/fetch", cpu,
 		            sim_walk_describe(&w, desc, sizeof(desc)));
-		return -1;
+		return SIM_TRY_INVALID;
 	}
 	if (!w.ok)
-		return 0;
+		return SIM_TRY_WALK_FAULT;
 	sim_tlb_fill(s, cpu, pm, va, &w);
 	*hpa = w.hpa;
-	return 1;
+	return SIM_TRY_OK;
 }
 
 /*
  * A fault from a TLB entry that grants less than the tables do now (a
  * rights upgrade the CPU has not seen): spurious, absorbed by the fault
- * handler (SDM 3A 4.10.4.3).
+ * handler (SDM 3A 4.10.4.3).  Asked only after a fault from the TLB: a
+ * fault from a walk is never spurious, as the same walk of the same
+ * tables would refuse the access again (the A bits it may have set on the
+ * way grant nothing).
  */
 static bool
 sim_mmu_spurious(struct sim *s, struct pmap *pm, uint64_t va, vm_prot_t access, bool user)
@@ -264,18 +274,19 @@ sim_mmu_access(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, unsigned 
                vm_prot_t access, bool user, uint64_t *hpa)
 {
 	enum sim_access_result res;
-	int tries, r;
+	enum sim_try r;
+	int tries;
 
 	for (tries = 0; tries < SIM_ACCESS_TRIES; tries++) {
 		r = sim_mmu_try(s, vs, pm, cpu, va, access, user, hpa);
-		if (r > 0) {
+		if (r == SIM_TRY_OK) {
 			sim_mmu_touch(s, *hpa, access);
 			return SIM_ACCESS_OK;
 		}
-		if (r < 0)
+		if (r == SIM_TRY_INVALID)
 			return SIM_ACCESS_EFAULT;
 		sim_tlb_drop_va(s, cpu, pm, va);
-		if (sim_mmu_spurious(s, pm, va, access, user)) {
+		if (r == SIM_TRY_TLB_FAULT && sim_mmu_spurious(s, pm, va, access, user)) {
 			s->stats.spurious_faults++;
 			continue; /* the handler finds nothing to do; the retry walks */
 		}

@@ -486,6 +486,46 @@ test_replay_stale_tlb_set_wrap(void **state)
 	assert_true(first < second);
 }
 
+/*
+ * 10. A spurious fault (SDM 3A 4.10.4.3): cpu 0 caches the page r-- (the
+ * pmap kept r-- after mprotect r-- then rw-); cpu 1's write fault makes
+ * the tables rw-, an upgrade that owes no invalidation.  cpu 0's write
+ * faults on its TLB entry, the handler finds the tables allow it (no VM
+ * fault), and the retry walks.  The control: cpu 0's own write fault at
+ * the same point goes to the VM, as the tables refuse it.
+ */
+static void
+test_replay_spurious_fault(void **state)
+{
+	static const char *const upgrade[] = {
+		"fault vm=1 tid=2 cpu=1 va=0x400000 access=w mode=user",
+		"fault vm=1 tid=1 cpu=0 va=0x400000 access=w mode=user",
+	};
+	struct fixture *fx;
+	uint64_t faults, spurious;
+	unsigned k;
+
+	for (k = 0; k < 2; k++) {
+		if (k > 0)
+			assert_int_equal(fx_reset(*state), 0);
+		fx = fx_pair(state);
+		REPLAY(fx, "vmspace_create vm=1 kind=process",
+		       "mmap vm=1 va=0x400000 len=0x1000 prot=rw- share=private backing=anon",
+		       "sched tid=1 cpu=0", "sched tid=2 cpu=1",
+		       "fault vm=1 tid=1 cpu=0 va=0x400000 access=w mode=user",
+		       "mprotect vm=1 va=0x400000 len=0x1000 prot=r--",
+		       "mprotect vm=1 va=0x400000 len=0x1000 prot=rw-",
+		       "fault vm=1 tid=1 cpu=0 va=0x400000 access=r mode=user");
+		faults = fx->s->stats.faults;
+		spurious = fx->s->stats.spurious_faults;
+		replay(fx, &upgrade[k], 2 - k);
+		assert_no_divergence(fx);
+		/* k = 0: cpu 1's VM fault, then cpu 0's spurious one; k = 1: one VM fault */
+		assert_int_equal(fx->s->stats.faults - faults, 1);
+		assert_int_equal(fx->s->stats.spurious_faults - spurious, k == 0 ? 1 : 0);
+	}
+}
+
 int
 main(void)
 {
@@ -503,6 +543,7 @@ main(void)
 		T(test_replay_stale_tlb_large_slots),
 		T(test_tlb_masks_follow_tags),
 		T(test_replay_stale_tlb_set_wrap),
+		T(test_replay_spurious_fault),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
