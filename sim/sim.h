@@ -71,6 +71,10 @@ struct sim_obj {
 /* Slot masks (bit i: slot i): the 4 KiB slots' words, then one for the large slots. */
 #define SIM_TLB_MASK_WORDS (SIM_TLB_LARGE_BASE / 64 + 1)
 
+struct sim_tlb_mask {
+	uint64_t w[SIM_TLB_MASK_WORDS];
+};
+
 struct sim_entry {
 	struct sim_entry *next; /* sorted by start, disjoint */
 	uint64_t start, end;
@@ -92,10 +96,11 @@ struct sim_vmspace {
 	bool has_x86, has_ept;
 	uint64_t tlb_cpus; /* bit n: cpu n has filled a TLB entry for these pmaps */
 	/*
-	 * [cpu] bit i: slot i of the cpu is tagged with one of these pmaps
-	 * (its tag[i]), so range checks and invalidations visit only those.
+	 * [pmap: x86, EPT][cpu] bit i: slot i of the cpu is tagged with that
+	 * pmap (its tag[i]), so lookups, invalidations and range checks visit
+	 * only those.
 	 */
-	uint64_t tlb_slots[SIM_MAX_CPUS][SIM_TLB_MASK_WORDS];
+	struct sim_tlb_mask tlb_slots[2][SIM_MAX_CPUS];
 };
 
 /* Why an access could not be completed. */

@@ -4,10 +4,10 @@
  * sim_tlb.c - per-cpu TLBs (see mmu.h): set associative for 4 KiB pages,
  * a small fully associative array for large ones, replaced round robin.
  * An entry is tagged with its pmap, which stands for the CR3/PCID or the
- * EPTP it was filled under.  Each vmspace keeps, per CPU, a mask of the
- * slots tagged with its pmaps: a lookup, an invalidation, a flush of a
- * whole pmap (full flush, INVEPT) and a range check visit only those
- * slots, not every entry of every CPU.
+ * EPTP it was filled under.  A vmspace keeps, for each of its pmaps and
+ * each CPU, a mask of the slots tagged with the pmap: a lookup, an
+ * invalidation, a flush of a whole pmap (full flush, INVEPT) and a range
+ * check visit only those slots, not every entry of every CPU.
  */
 #include "sim/mmu.h"
 #include "sim/report.h"
@@ -16,31 +16,34 @@ _Static_assert(SIM_TLB_LARGE_BASE % 64 == 0 && 64 % SIM_TLB_WAYS == 0 && SIM_TLB
                "a set's ways share one mask word; the large slots fill the last one");
 
 /*
- * The vmspace whose own pmap @pm is, NULL for any other pmap (a
- * conversion's scratch EPT pmap, or a pmap no vmspace owns, such as the
- * hardware runner's on the host, pm_plat NULL).  Only a vmspace's own
- * pmaps have slot masks.
+ * The slot masks of @pm, one per CPU, when it is a vmspace's own pmap;
+ * NULL for any other (a conversion's scratch EPT pmap, or a pmap no
+ * vmspace owns, such as the hardware runner's on the host, pm_plat NULL).
  */
-static struct sim_vmspace *
-sim_tlb_owner(struct pmap *pm)
+static struct sim_tlb_mask *
+sim_tlb_masks(struct pmap *pm)
 {
 	struct sim_vmspace *vs = pm->pm_plat;
 
-	if (vs == NULL || (pm != &vs->x86 && pm != &vs->ept))
+	if (vs == NULL)
 		return NULL;
-	return vs;
+	if (pm == &vs->x86)
+		return vs->tlb_slots[0];
+	if (pm == &vs->ept)
+		return vs->tlb_slots[1];
+	return NULL;
 }
 
 /*
- * The slots of @cpu that may hold entries of @pm: those tagged with a
- * pmap of its vmspace, or every tagged slot for a pmap without one.
+ * The slots of @cpu that may hold entries of @pm: those tagged with it,
+ * or every tagged slot for a pmap without masks.
  */
 static const uint64_t *
 sim_tlb_mask(struct sim *s, unsigned cpu, struct pmap *pm)
 {
-	struct sim_vmspace *vs = sim_tlb_owner(pm);
+	struct sim_tlb_mask *ms = sim_tlb_masks(pm);
 
-	return vs != NULL ? vs->tlb_slots[cpu] : s->cpu[cpu].used;
+	return ms != NULL ? ms[cpu].w : s->cpu[cpu].used;
 }
 
 /*
@@ -59,21 +62,21 @@ sim_tlb_cpus(const struct sim *s, struct pmap *pm)
 /*
  * Slot @i of @cpu is now tagged @pm (NULL: empty).  The masks follow the
  * tags exactly: the CPU's used mask has the slot while it is tagged, and
- * a vmspace's mask while it is tagged with one of the vmspace's pmaps.
+ * a pmap's mask while it is tagged with that pmap.
  */
 static void
 sim_tlb_retag(struct sim *s, unsigned cpu, unsigned i, struct pmap *pm)
 {
 	struct sim_cpu *c = &s->cpu[cpu];
 	uint64_t bit = 1ul << (i % 64);
-	struct sim_vmspace *vs;
+	struct sim_tlb_mask *ms;
 
 	if (c->tag[i] == pm)
 		return;
-	if (c->tag[i] != NULL && (vs = sim_tlb_owner(c->tag[i])) != NULL)
-		vs->tlb_slots[cpu][i / 64] &= ~bit;
-	if (pm != NULL && (vs = sim_tlb_owner(pm)) != NULL)
-		vs->tlb_slots[cpu][i / 64] |= bit;
+	if (c->tag[i] != NULL && (ms = sim_tlb_masks(c->tag[i])) != NULL)
+		ms[cpu].w[i / 64] &= ~bit;
+	if (pm != NULL && (ms = sim_tlb_masks(pm)) != NULL)
+		ms[cpu].w[i / 64] |= bit;
 	if (pm != NULL)
 		c->used[i / 64] |= bit;
 	else
@@ -195,22 +198,33 @@ sim_tlb_drop_va(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va)
 }
 
 /*
- * Empty every entry of @pm on every CPU: the slots its vmspace's masks
- * have, or every tagged slot for a pmap without a vmspace.
+ * Empty every entry of @pm on every CPU: the slots its masks have, all at
+ * once; every tagged slot for a pmap without masks.
  */
 void
 sim_tlb_drop_pmap(struct sim *s, struct pmap *pm)
 {
+	struct sim_tlb_mask *ms = sim_tlb_masks(pm);
 	uint64_t cpus, bits;
+	struct sim_cpu *c;
 	unsigned cpu, i, k;
 
 	for (cpus = sim_tlb_cpus(s, pm); cpus != 0; cpus &= cpus - 1) {
 		cpu = (unsigned)__builtin_ctzll(cpus);
+		c = &s->cpu[cpu];
 		for (k = 0; k < SIM_TLB_MASK_WORDS; k++) {
-			for (bits = sim_tlb_mask(s, cpu, pm)[k]; bits != 0; bits &= bits - 1) {
+			bits = ms != NULL ? ms[cpu].w[k] : c->used[k];
+			for (; bits != 0; bits &= bits - 1) {
 				i = k * 64 + (unsigned)__builtin_ctzll(bits);
-				if (s->cpu[cpu].tag[i] == pm)
+				if (ms != NULL) {
+					c->tlb[i].pm = c->tag[i] = NULL;
+				} else if (c->tag[i] == pm) {
 					sim_tlb_clear(s, cpu, i);
+				}
+			}
+			if (ms != NULL) {
+				c->used[k] &= ~ms[cpu].w[k];
+				ms[cpu].w[k] = 0;
 			}
 		}
 	}
@@ -346,23 +360,26 @@ sim_tlb_check_one(struct sim *s, unsigned cpu, struct sim_tlb_entry *t)
 	return 1;
 }
 
-/*
- * The slots among @bits (slot @base + bit) of @cpu: each reported when
- * stale and wanted.  The caller's masks say which slots may hold an entry
- * of @vs (of any vmspace when NULL).
- */
+/* Slot @i of @cpu: reported when it caches a stale translation of @vs in [sva, eva). */
 static uint64_t
+sim_tlb_check_slot(struct sim *s, unsigned cpu, unsigned i, struct sim_vmspace *vs, uint64_t sva,
+                   uint64_t eva)
+{
+	if (!sim_tlb_wanted(&s->cpu[cpu].tlb[i], vs, sva, eva))
+		return 0;
+	return sim_tlb_check_one(s, cpu, &s->cpu[cpu].tlb[i]);
+}
+
+/* The slots among @bits (slot @base + bit) of @cpu, in order. */
+static inline uint64_t
 sim_tlb_check_bits(struct sim *s, unsigned cpu, unsigned base, uint64_t bits,
                    struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
 {
 	uint64_t found = 0;
-	unsigned i;
 
-	for (; bits != 0; bits &= bits - 1) {
-		i = base + (unsigned)__builtin_ctzll(bits);
-		if (sim_tlb_wanted(&s->cpu[cpu].tlb[i], vs, sva, eva))
-			found += sim_tlb_check_one(s, cpu, &s->cpu[cpu].tlb[i]);
-	}
+	for (; bits != 0; bits &= bits - 1)
+		found += sim_tlb_check_slot(s, cpu, base + (unsigned)__builtin_ctzll(bits), vs, sva,
+		                            eva);
 	return found;
 }
 
@@ -377,31 +394,19 @@ sim_tlb_mask_range(uint64_t *m, unsigned lo, unsigned hi)
 		        (hi < k * 64 + 64 ? ~0ul >> (k * 64 + 64 - hi) : ~0ul);
 }
 
-/* The sets of at most this many pages are visited page by page. */
-#define SIM_TLB_FEW_PAGES 8
-
 /*
- * The 4 KiB slots of @cpu that may cache [sva, eva) (@m: the slots that
- * may hold an entry of the vmspace checked): those of the sets the range
- * covers (all past SIM_TLB_SETS pages), from @sva's set on round the ring.
+ * The 4 KiB slots among @a | @b of @cpu in the sets [sva, eva) covers
+ * (all of them past SIM_TLB_SETS pages), from @sva's set on round the ring.
  */
 static uint64_t
-sim_tlb_check_small(struct sim *s, unsigned cpu, const uint64_t *m, struct sim_vmspace *vs,
-                    uint64_t sva, uint64_t eva)
+sim_tlb_check_ring(struct sim *s, unsigned cpu, const uint64_t *a, const uint64_t *b,
+                   struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
 {
-	uint64_t range[SIM_TLB_LARGE_BASE / 64] = { 0 }, found = 0, npages, va;
+	uint64_t range[SIM_TLB_LARGE_BASE / 64] = { 0 }, m[SIM_TLB_LARGE_BASE / 64];
+	uint64_t found = 0, npages;
 	const unsigned words = SIM_TLB_LARGE_BASE / 64;
-	unsigned first = 0, end, k, w, sh, set;
+	unsigned first = 0, end, k, w, sh;
 
-	if (eva - sva <= SIM_TLB_FEW_PAGES * PMAP_PAGE_SIZE) {
-		for (va = sva; va < eva; va += PMAP_PAGE_SIZE) {
-			set = sim_tlb_set(va);
-			found += sim_tlb_check_bits(
-			    s, cpu, set, m[set / 64] >> (set % 64) & ((1ul << SIM_TLB_WAYS) - 1),
-			    vs, sva, eva);
-		}
-		return found;
-	}
 	if (eva - sva > SIM_TLB_SETS * PMAP_PAGE_SIZE) {
 		sim_tlb_mask_range(range, 0, SIM_TLB_LARGE_BASE);
 	} else {
@@ -413,6 +418,8 @@ sim_tlb_check_small(struct sim *s, unsigned cpu, const uint64_t *m, struct sim_v
 		if (end > SIM_TLB_LARGE_BASE)
 			sim_tlb_mask_range(range, 0, end - SIM_TLB_LARGE_BASE);
 	}
+	for (k = 0; k < words; k++)
+		m[k] = a[k] | b[k];
 	w = first / 64;
 	sh = first % 64;
 	found += sim_tlb_check_bits(s, cpu, w * 64, m[w] & range[w] & (~0ul << sh), vs, sva, eva);
@@ -427,31 +434,51 @@ sim_tlb_check_small(struct sim *s, unsigned cpu, const uint64_t *m, struct sim_v
 	return found;
 }
 
+/* The sets of at most this many pages are visited page by page. */
+#define SIM_TLB_FEW_PAGES 8
+
 /*
  * The entries of @cpu that may cache [sva, eva): the 4 KiB ones of the
- * sets it covers, then the large ones; among them only the slots @vs's
- * mask has (the CPU's used mask for any vmspace).
+ * sets it covers, in address order, then the large ones; among them only
+ * the slots @a or @b has.
  */
 static uint64_t
-sim_tlb_check_cpu(struct sim *s, unsigned cpu, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
+sim_tlb_check_cpu(struct sim *s, unsigned cpu, const uint64_t *a, const uint64_t *b,
+                  struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
 {
-	const uint64_t *m = vs != NULL ? vs->tlb_slots[cpu] : s->cpu[cpu].used;
+	const unsigned large = SIM_TLB_LARGE_BASE / 64;
+	uint64_t found = 0, va, ways;
+	unsigned set;
 
-	return sim_tlb_check_small(s, cpu, m, vs, sva, eva) +
-	       sim_tlb_check_bits(s, cpu, SIM_TLB_LARGE_BASE, m[SIM_TLB_LARGE_BASE / 64], vs, sva,
-	                          eva);
+	if (eva - sva <= SIM_TLB_FEW_PAGES * PMAP_PAGE_SIZE) {
+		for (va = sva; va < eva; va += PMAP_PAGE_SIZE) {
+			set = sim_tlb_set(va);
+			ways =
+			    (a[set / 64] | b[set / 64]) >> (set % 64) & ((1ul << SIM_TLB_WAYS) - 1);
+			found += sim_tlb_check_bits(s, cpu, set, ways, vs, sva, eva);
+		}
+	} else {
+		found += sim_tlb_check_ring(s, cpu, a, b, vs, sva, eva);
+	}
+	return found +
+	       sim_tlb_check_bits(s, cpu, SIM_TLB_LARGE_BASE, a[large] | b[large], vs, sva, eva);
 }
 
 uint64_t
 sim_tlb_check(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
 {
+	static const uint64_t none[SIM_TLB_MASK_WORDS];
 	uint64_t found = 0, cpus = vs != NULL ? vs->tlb_cpus & s->cpus_used : s->cpus_used;
 	unsigned cpu;
 
 	sva &= ~(PMAP_PAGE_SIZE - 1);
 	for (; cpus != 0; cpus &= cpus - 1) {
 		cpu = (unsigned)__builtin_ctzll(cpus);
-		found += sim_tlb_check_cpu(s, cpu, vs, sva, eva);
+		if (vs == NULL)
+			found += sim_tlb_check_cpu(s, cpu, s->cpu[cpu].used, none, vs, sva, eva);
+		else
+			found += sim_tlb_check_cpu(s, cpu, vs->tlb_slots[0][cpu].w,
+			                           vs->tlb_slots[1][cpu].w, vs, sva, eva);
 	}
 	return found;
 }

@@ -345,8 +345,8 @@ test_replay_stale_tlb_large_slots(void **state)
 
 /*
  * 8. The TLB's slot masks (sim.h) follow the tags exactly: a CPU's used
- * mask has slot i while tag[i] is set, a vmspace's mask while tag[i] is
- * one of its two pmaps, and tag[i] is the entry's pmap.  Checked after
+ * mask has slot i while tag[i] is set, a vmspace's pmap's mask while
+ * tag[i] is that pmap, and tag[i] is the entry's pmap.  Checked after
  * every event of a run that fills 4 KiB and 2 MiB slots on two CPUs for
  * two vmspaces, replaces ways round robin, moves slots from one vmspace
  * to the other, and empties them by INVLPG, INVEPT, a fault, a pageout
@@ -354,7 +354,7 @@ test_replay_stale_tlb_large_slots(void **state)
  */
 struct mask_walk {
 	struct sim *s;
-	uint64_t owned[SIM_MAX_CPUS][SIM_TLB_MASK_WORDS]; /* the union of the vmspaces' masks */
+	uint64_t owned[SIM_MAX_CPUS][SIM_TLB_MASK_WORDS]; /* the union of the pmaps' masks */
 };
 
 static void
@@ -362,23 +362,27 @@ assert_vmspace_masks(uint64_t key, void *val, void *arg)
 {
 	struct sim_vmspace *vs = val;
 	struct mask_walk *mw = arg;
-	unsigned cpu, i;
+	struct pmap *pms[2] = { &vs->x86, &vs->ept };
+	unsigned cpu, i, k;
 	bool want, have;
 
 	(void)key;
-	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
-		for (i = 0; i < SIM_TLB_ALL; i++) {
-			struct pmap *tag = mw->s->cpu[cpu].tag[i];
+	for (k = 0; k < 2; k++) {
+		for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
+			for (i = 0; i < SIM_TLB_ALL; i++) {
+				struct pmap *tag = mw->s->cpu[cpu].tag[i];
 
-			want = tag == &vs->x86 || tag == &vs->ept;
-			have = (vs->tlb_slots[cpu][i / 64] >> (i % 64) & 1) != 0;
-			if (want != have)
-				fail_msg("vmspace %u cpu %u slot %u: mask %d, tag %p", vs->id, cpu,
-				         i, have, (void *)tag);
-			if (have && (mw->owned[cpu][i / 64] >> (i % 64) & 1))
-				fail_msg("cpu %u slot %u in two vmspaces' masks", cpu, i);
-			if (have)
-				mw->owned[cpu][i / 64] |= 1ul << (i % 64);
+				want = tag == pms[k];
+				have = (vs->tlb_slots[k][cpu].w[i / 64] >> (i % 64) & 1) != 0;
+				if (want != have)
+					fail_msg(
+					    "vmspace %u pmap %u cpu %u slot %u: mask %d, tag %p",
+					    vs->id, k, cpu, i, have, (void *)tag);
+				if (have && (mw->owned[cpu][i / 64] >> (i % 64) & 1))
+					fail_msg("cpu %u slot %u in two pmaps' masks", cpu, i);
+				if (have)
+					mw->owned[cpu][i / 64] |= 1ul << (i % 64);
+			}
 		}
 	}
 }
@@ -460,8 +464,9 @@ test_tlb_masks_follow_tags(void **state)
 
 /*
  * 9. A range check reports stale entries in address order, also when the
- * range's sets wrap from set 63 round to set 0: pages 0x43f000 (set 63)
- * and 0x440000 (set 0) of a 16-page mprotect, with the CPUs ignoring
+ * range's sets wrap from set 63 round to set 0: pages 0x43f000 (set 63,
+ * the kernel's copyout: an x86 entry) and 0x440000 (set 0, the user's
+ * write: an EPT entry) of a 16-page mprotect, with the CPUs ignoring
  * invalidations.
  */
 static void
@@ -474,13 +479,17 @@ test_replay_stale_tlb_set_wrap(void **state)
 	REPLAY(fx, "vmspace_create vm=1 kind=process",
 	       "mmap vm=1 va=0x438000 len=0x10000 prot=rw- share=private backing=anon",
 	       "sched tid=1 cpu=0", "fault vm=1 tid=1 cpu=0 va=0x440000 access=w mode=user",
-	       "fault vm=1 tid=1 cpu=0 va=0x43f000 access=w mode=user");
+	       "copyout vm=1 cpu=0 va=0x43f000 len=0x10");
 	assert_no_divergence(fx);
 	REPLAY(fx, "mprotect vm=1 va=0x438000 len=0x10000 prot=r--");
 	ASSERT_DIVERGENCES(fx, 6, "stale TLB", "stale TLB");
 	out = fx_output(fx);
 	first = strstr(out, "cpu 0 caches 0x43f000 -> hpa");
 	second = strstr(out, "cpu 0 caches 0x440000 -> hpa");
+	assert_report_has(fx, "cpu 0 caches 0x43f000 -> hpa %#lx rw- (x86, filled at event 5)",
+	                  vm_frame(fx, vmspace(fx, 1), 0x43f000));
+	assert_report_has(fx, "cpu 0 caches 0x440000 -> hpa %#lx rw- (EPT, filled at event 4)",
+	                  vm_frame(fx, vmspace(fx, 1), 0x440000));
 	assert_non_null(first);
 	assert_non_null(second);
 	assert_true(first < second);
@@ -526,6 +535,29 @@ test_replay_spurious_fault(void **state)
 	}
 }
 
+/*
+ * 11. A 2 MiB x86 entry (the kernel's copyout into device memory mapped
+ * with a 2 MiB leaf) goes stale when a 4 KiB piece of it is made r--
+ * while the CPUs ignore invalidations: the range check visits the large
+ * slots of the x86 pmap too.
+ */
+static void
+test_replay_stale_tlb_large_x86(void **state)
+{
+	struct fixture *fx =
+	    fx_start(state, SIM_MODE_PAIR, SIM_AD_HW, SIM_CHECK_INCREMENTAL, SIM_INJECT_SKIP_INVAL);
+
+	REPLAY(fx, "vmspace_create vm=1 kind=process",
+	       "mmap vm=1 va=0x40000000 len=0x200000 prot=rw- share=shared backing=device "
+	       "hpa=0xc0000000 ma=UC",
+	       "sched tid=1 cpu=0", "copyout vm=1 cpu=0 va=0x40001000 len=0x10");
+	assert_no_divergence(fx);
+	REPLAY(fx, "mprotect vm=1 va=0x40005000 len=0x1000 prot=r--");
+	ASSERT_DIVERGENCES(fx, 5, "stale TLB");
+	assert_report_has(fx,
+	                  "cpu 0 caches 0x40000000 -> hpa 0xc0000000 rw- (x86, filled at event 4)");
+}
+
 int
 main(void)
 {
@@ -544,6 +576,7 @@ main(void)
 		T(test_tlb_masks_follow_tags),
 		T(test_replay_stale_tlb_set_wrap),
 		T(test_replay_spurious_fault),
+		T(test_replay_stale_tlb_large_x86),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
