@@ -13,15 +13,21 @@
 
 #define SIM_ACCESS_TRIES 4
 
+/* Is @hpa an aligned word of RAM (what sim_phys_ptr() would give a pointer to)? */
+static bool
+sim_mem_word(const struct sim_phys *sp, uint64_t hpa)
+{
+	return (hpa >> PMAP_PAGE_SHIFT) < sp->npages && (hpa & 7) == 0;
+}
+
 static bool
 sim_mem_read64(void *ctx, uint64_t hpa, uint64_t *val)
 {
 	struct sim_phys *sp = ctx;
-	uint64_t *p = sim_phys_ptr(sp, hpa);
 
-	if (p == NULL || (hpa & 7) != 0)
+	if (!sim_mem_word(sp, hpa))
 		return false;
-	*val = *p;
+	*val = *(uint64_t *)(sp->mem + hpa);
 	return true;
 }
 
@@ -29,11 +35,10 @@ static bool
 sim_mem_write64(void *ctx, uint64_t hpa, uint64_t val)
 {
 	struct sim_phys *sp = ctx;
-	uint64_t *p = sim_phys_ptr(sp, hpa);
 
-	if (p == NULL || (hpa & 7) != 0)
+	if (!sim_mem_word(sp, hpa))
 		return false;
-	*p = val;
+	*(uint64_t *)(sp->mem + hpa) = val;
 	return true;
 }
 
@@ -61,7 +66,7 @@ sim_walk_from_x86(const struct vfy_x86_result *r, struct sim_walk *w)
 	w->level = r->level;
 	for (l = 0; l < 4; l++)
 		w->entries[l] = r->entries[l];
-	w->outcome = vfy_x86_outcome_name(r->outcome);
+	w->outcome = w->ok ? NULL : vfy_x86_outcome_name(r->outcome);
 	w->reason = r->reason;
 }
 
@@ -93,7 +98,7 @@ sim_walk_from_ept(const struct pmap *pm, const struct vfy_ept_result *r, struct 
 	w->level = r->level;
 	for (l = 0; l < 4; l++)
 		w->entries[l] = r->entries[l];
-	w->outcome = vfy_ept_outcome_name(r->outcome);
+	w->outcome = w->ok ? NULL : vfy_ept_outcome_name(r->outcome);
 	w->reason = r->reason;
 }
 
