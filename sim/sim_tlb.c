@@ -197,34 +197,52 @@ sim_tlb_drop_va(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va)
 		sim_tlb_clear(s, cpu, (unsigned)i);
 }
 
+/* Empty the slots of @ms (a pmap's masks) on the CPUs @cpus, all at once. */
+static void
+sim_tlb_drop_masked(struct sim *s, struct sim_tlb_mask *ms, uint64_t cpus)
+{
+	struct sim_cpu *c;
+	uint64_t bits;
+	unsigned cpu, i, k;
+
+	for (; cpus != 0; cpus &= cpus - 1) {
+		cpu = (unsigned)__builtin_ctzll(cpus);
+		c = &s->cpu[cpu];
+		for (k = 0; k < SIM_TLB_MASK_WORDS; k++) {
+			if ((bits = ms[cpu].w[k]) == 0)
+				continue;
+			c->used[k] &= ~bits;
+			ms[cpu].w[k] = 0;
+			for (; bits != 0; bits &= bits - 1) {
+				i = k * 64 + (unsigned)__builtin_ctzll(bits);
+				c->tlb[i].pm = c->tag[i] = NULL;
+			}
+		}
+	}
+}
+
 /*
- * Empty every entry of @pm on every CPU: the slots its masks have, all at
- * once; every tagged slot for a pmap without masks.
+ * Empty every entry of @pm on every CPU: the slots its masks have; every
+ * tagged slot that holds @pm for a pmap without masks.
  */
 void
 sim_tlb_drop_pmap(struct sim *s, struct pmap *pm)
 {
 	struct sim_tlb_mask *ms = sim_tlb_masks(pm);
-	uint64_t cpus, bits;
-	struct sim_cpu *c;
+	uint64_t cpus = sim_tlb_cpus(s, pm), bits;
 	unsigned cpu, i, k;
 
-	for (cpus = sim_tlb_cpus(s, pm); cpus != 0; cpus &= cpus - 1) {
+	if (ms != NULL) {
+		sim_tlb_drop_masked(s, ms, cpus);
+		return;
+	}
+	for (; cpus != 0; cpus &= cpus - 1) {
 		cpu = (unsigned)__builtin_ctzll(cpus);
-		c = &s->cpu[cpu];
 		for (k = 0; k < SIM_TLB_MASK_WORDS; k++) {
-			bits = ms != NULL ? ms[cpu].w[k] : c->used[k];
-			for (; bits != 0; bits &= bits - 1) {
+			for (bits = s->cpu[cpu].used[k]; bits != 0; bits &= bits - 1) {
 				i = k * 64 + (unsigned)__builtin_ctzll(bits);
-				if (ms != NULL) {
-					c->tlb[i].pm = c->tag[i] = NULL;
-				} else if (c->tag[i] == pm) {
+				if (s->cpu[cpu].tag[i] == pm)
 					sim_tlb_clear(s, cpu, i);
-				}
-			}
-			if (ms != NULL) {
-				c->used[k] &= ~ms[cpu].w[k];
-				ms[cpu].w[k] = 0;
 			}
 		}
 	}
