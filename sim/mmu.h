@@ -32,7 +32,7 @@ struct sim_walk {
 	uint8_t memtype; /* x86: PAT type; EPT: leaf memory type */
 	int level;
 	uint64_t entries[4];
-	const char *outcome; /* the walker's outcome name */
+	const char *outcome; /* the walker's outcome name when not ok (NULL when ok) */
 	const char *reason;  /* and why, when it has a reason (NULL otherwise) */
 };
 

@@ -36,11 +36,11 @@ sim_fail(struct sim *s, const char *fmt, ...)
 
 /* A frame for the VM; under pressure the pageout daemon makes room. */
 uint64_t
-sim_frame_alloc(struct sim *s)
+sim_frame_alloc(struct sim *s, bool zeroed)
 {
 	uint64_t hpa;
 
-	while ((hpa = sim_phys_alloc(s->sp)) == 0)
+	while ((hpa = zeroed ? sim_phys_alloc(s->sp) : sim_phys_alloc_raw(s->sp)) == 0)
 		if (sim_pageout(s, 0) == 0) {
 			sim_fail(s, "physical memory is full (%lu pages, none can be paged out)",
 			         s->sp->npages);

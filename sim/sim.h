@@ -57,6 +57,24 @@ struct sim_obj {
 	struct sim_page *pages; /* resident pages, linked by obj_next */
 };
 
+/*
+ * A CPU's TLB: 4 KiB translations in SIM_TLB_SETS sets of SIM_TLB_WAYS
+ * ways, indexed by the page number; larger pages in a small fully
+ * associative array (as real CPUs keep separate large-page TLBs).
+ */
+#define SIM_TLB_SETS  64
+#define SIM_TLB_WAYS  4
+#define SIM_TLB_LARGE 32
+
+#define SIM_TLB_LARGE_BASE (SIM_TLB_SETS * SIM_TLB_WAYS)
+#define SIM_TLB_ALL        (SIM_TLB_LARGE_BASE + SIM_TLB_LARGE)
+/* Slot masks (bit i: slot i): the 4 KiB slots' words, then one for the large slots. */
+#define SIM_TLB_MASK_WORDS (SIM_TLB_LARGE_BASE / 64 + 1)
+
+struct sim_tlb_mask {
+	uint64_t w[SIM_TLB_MASK_WORDS];
+};
+
 struct sim_entry {
 	struct sim_entry *next; /* sorted by start, disjoint */
 	uint64_t start, end;
@@ -76,15 +94,13 @@ struct sim_vmspace {
 	struct sim_entry *hint; /* the entry sim_entry_find() found last */
 	struct pmap x86, ept;
 	bool has_x86, has_ept;
-	/*
-	 * The TLB generation of each pmap (x86, EPT): a flush of the whole
-	 * pmap (full flush, INVEPT) moves it on, and entries filled under an
-	 * older one are gone (sim_tlb.c).
-	 */
-	uint64_t tlb_gen[2];
 	uint64_t tlb_cpus; /* bit n: cpu n has filled a TLB entry for these pmaps */
-	/* [cpu] bit i: large slot i of the cpu may hold an entry of these pmaps */
-	uint32_t tlb_large[SIM_MAX_CPUS];
+	/*
+	 * [pmap: x86, EPT][cpu] bit i: slot i of the cpu is tagged with that
+	 * pmap (its tag[i]), so lookups, invalidations and range checks visit
+	 * only those.
+	 */
+	struct sim_tlb_mask tlb_slots[2][SIM_MAX_CPUS];
 };
 
 /* Why an access could not be completed. */
@@ -112,7 +128,6 @@ struct sim_stats {
  */
 struct sim_tlb_entry {
 	struct pmap *pm; /* NULL: empty */
-	uint64_t gen;    /* the pmap's TLB generation when filled: older ones are empty */
 	uint64_t va;     /* first address of the page (4 KiB or 2 MiB) */
 	uint64_t size;
 	uint64_t hpa;
@@ -121,25 +136,13 @@ struct sim_tlb_entry {
 	uint64_t filled_event;
 };
 
-/*
- * A CPU's TLB: 4 KiB translations in SIM_TLB_SETS sets of SIM_TLB_WAYS
- * ways, indexed by the page number; larger pages in a small fully
- * associative array (as real CPUs keep separate large-page TLBs).
- */
-#define SIM_TLB_SETS  64
-#define SIM_TLB_WAYS  4
-#define SIM_TLB_LARGE 32
-
-#define SIM_TLB_LARGE_BASE (SIM_TLB_SETS * SIM_TLB_WAYS)
-#define SIM_TLB_ALL        (SIM_TLB_LARGE_BASE + SIM_TLB_LARGE)
-
 struct sim_cpu {
 	/* [set * WAYS + way] for 4 KiB pages, then [LARGE_BASE + i] for large ones */
 	struct sim_tlb_entry tlb[SIM_TLB_ALL];
 	uint8_t victim[SIM_TLB_SETS];
 	unsigned large_victim;
-	uint32_t large_used; /* bit i: large slot i holds a pmap (maybe of an old generation) */
-	struct pmap *tag[SIM_TLB_ALL]; /* tlb[i].pm, packed: range checks scan these */
+	struct pmap *tag[SIM_TLB_ALL];     /* tlb[i].pm, packed */
+	uint64_t used[SIM_TLB_MASK_WORDS]; /* bit i: tag[i] is not NULL */
 };
 
 /* Replay configuration. */
@@ -202,7 +205,6 @@ struct sim {
 	uint64_t next_obj_id;
 	struct sim_cpu cpu[SIM_MAX_CPUS];
 	uint64_t cpus_used; /* bit n: cpu n has filled its TLB */
-	uint64_t tlb_gen;   /* the last TLB generation handed out */
 	/*
 	 * Addresses the pageout daemon touched during this event (the
 	 * mappings of the pages it scanned), for the incremental check.  The

@@ -13,15 +13,21 @@
 
 #define SIM_ACCESS_TRIES 4
 
+/* Is @hpa an aligned word of RAM (what sim_phys_ptr() would give a pointer to)? */
+static bool
+sim_mem_word(const struct sim_phys *sp, uint64_t hpa)
+{
+	return (hpa >> PMAP_PAGE_SHIFT) < sp->npages && (hpa & 7) == 0;
+}
+
 static bool
 sim_mem_read64(void *ctx, uint64_t hpa, uint64_t *val)
 {
 	struct sim_phys *sp = ctx;
-	uint64_t *p = sim_phys_ptr(sp, hpa);
 
-	if (p == NULL || (hpa & 7) != 0)
+	if (!sim_mem_word(sp, hpa))
 		return false;
-	*val = *p;
+	*val = *(uint64_t *)(sp->mem + hpa);
 	return true;
 }
 
@@ -29,11 +35,10 @@ static bool
 sim_mem_write64(void *ctx, uint64_t hpa, uint64_t val)
 {
 	struct sim_phys *sp = ctx;
-	uint64_t *p = sim_phys_ptr(sp, hpa);
 
-	if (p == NULL || (hpa & 7) != 0)
+	if (!sim_mem_word(sp, hpa))
 		return false;
-	*p = val;
+	*(uint64_t *)(sp->mem + hpa) = val;
 	return true;
 }
 
@@ -61,7 +66,7 @@ sim_walk_from_x86(const struct vfy_x86_result *r, struct sim_walk *w)
 	w->level = r->level;
 	for (l = 0; l < 4; l++)
 		w->entries[l] = r->entries[l];
-	w->outcome = vfy_x86_outcome_name(r->outcome);
+	w->outcome = w->ok ? NULL : vfy_x86_outcome_name(r->outcome);
 	w->reason = r->reason;
 }
 
@@ -93,7 +98,7 @@ sim_walk_from_ept(const struct pmap *pm, const struct vfy_ept_result *r, struct 
 	w->level = r->level;
 	for (l = 0; l < 4; l++)
 		w->entries[l] = r->entries[l];
-	w->outcome = vfy_ept_outcome_name(r->outcome);
+	w->outcome = w->ok ? NULL : vfy_ept_outcome_name(r->outcome);
 	w->reason = r->reason;
 }
 
@@ -201,12 +206,19 @@ sim_tlb_allows(const struct sim_tlb_entry *t, vm_prot_t access)
 	return !((access & VM_PROT_EXECUTE) && !t->x);
 }
 
+/* What one try at an access did. */
+enum sim_try {
+	SIM_TRY_OK,         /* translated (*hpa) */
+	SIM_TRY_TLB_FAULT,  /* a TLB entry refused it */
+	SIM_TRY_WALK_FAULT, /* the tables refused it */
+	SIM_TRY_INVALID,    /* an EPT misconfiguration or a reserved bit (reported) */
+};
+
 /*
- * One try: the TLB, else a walk that fills it.  Returns 1 with *hpa, 0 on
- * a fault (the CPU then drops the address's TLB entries), -1 on an EPT
- * misconfiguration or a reserved bit (a pmap bug, reported).
+ * One try: the TLB, else a walk that fills it.  On a fault the CPU then
+ * drops the address's TLB entries.
  */
-static int
+static enum sim_try
 sim_mmu_try(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, unsigned cpu, uint64_t va,
             vm_prot_t access, bool user, uint64_t *hpa)
 {
@@ -216,11 +228,11 @@ sim_mmu_try(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, unsigned cpu
 
 	s->stats.accesses++;
 	if (t != NULL && !sim_tlb_allows(t, access))
-		return 0; /* a fault from the TLB: spurious if the tables allow it */
+		return SIM_TRY_TLB_FAULT; /* spurious if the tables allow it */
 	if (t != NULL && (!(access & VM_PROT_WRITE) || t->dirty)) {
 		s->stats.tlb_hits++;
 		*hpa = t->hpa + (va - t->va);
-		return 1;
+		return SIM_TRY_OK;
 	}
 	s->stats.walks++;
 	sim_walk_any(s, pm, va, sim_acc(access), user, true, &w);
@@ -228,19 +240,22 @@ sim_mmu_try(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, unsigned cpu
 		sim_diverge(s, vs, va, "invalid entry", "%s access by cpu %u: %s",
 		            access == VM_PROT_WRITE ? "write" : "read/fetch", cpu,
 		            sim_walk_describe(&w, desc, sizeof(desc)));
-		return -1;
+		return SIM_TRY_INVALID;
 	}
 	if (!w.ok)
-		return 0;
+		return SIM_TRY_WALK_FAULT;
 	sim_tlb_fill(s, cpu, pm, va, &w);
 	*hpa = w.hpa;
-	return 1;
+	return SIM_TRY_OK;
 }
 
 /*
  * A fault from a TLB entry that grants less than the tables do now (a
  * rights upgrade the CPU has not seen): spurious, absorbed by the fault
- * handler (SDM 3A 4.10.4.3).
+ * handler (SDM 3A 4.10.4.3).  Asked only after a fault from the TLB: a
+ * fault from a walk is never spurious, as the same walk of the same
+ * tables would refuse the access again (the A bits it may have set on the
+ * way grant nothing).
  */
 static bool
 sim_mmu_spurious(struct sim *s, struct pmap *pm, uint64_t va, vm_prot_t access, bool user)
@@ -269,18 +284,19 @@ sim_mmu_access(struct sim *s, struct sim_vmspace *vs, struct pmap *pm, unsigned 
                vm_prot_t access, bool user, uint64_t *hpa)
 {
 	enum sim_access_result res;
-	int tries, r;
+	enum sim_try r;
+	int tries;
 
 	for (tries = 0; tries < SIM_ACCESS_TRIES; tries++) {
 		r = sim_mmu_try(s, vs, pm, cpu, va, access, user, hpa);
-		if (r > 0) {
+		if (r == SIM_TRY_OK) {
 			sim_mmu_touch(s, *hpa, access);
 			return SIM_ACCESS_OK;
 		}
-		if (r < 0)
+		if (r == SIM_TRY_INVALID)
 			return SIM_ACCESS_EFAULT;
 		sim_tlb_drop_va(s, cpu, pm, va);
-		if (sim_mmu_spurious(s, pm, va, access, user)) {
+		if (r == SIM_TRY_TLB_FAULT && sim_mmu_spurious(s, pm, va, access, user)) {
 			s->stats.spurious_faults++;
 			continue; /* the handler finds nothing to do; the retry walks */
 		}

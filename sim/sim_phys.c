@@ -105,7 +105,7 @@ sim_phys_fail_nth(struct sim_phys *sp, uint64_t nth)
 }
 
 uint64_t
-sim_phys_alloc(struct sim_phys *sp)
+sim_phys_alloc_raw(struct sim_phys *sp)
 {
 	uint64_t frame;
 	struct sim_page *pg;
@@ -119,11 +119,20 @@ sim_phys_alloc(struct sim_phys *sp)
 	pg = &sp->pages[frame];
 	pg->allocated = 1;
 	pg->md.ptp_refs = 0;
-	memset(sp->mem + (frame << PMAP_PAGE_SHIFT), 0, PMAP_PAGE_SIZE);
 	sp->stats.allocs++;
 	if (++sp->stats.in_use > sp->stats.peak_in_use)
 		sp->stats.peak_in_use = sp->stats.in_use;
 	return frame << PMAP_PAGE_SHIFT;
+}
+
+uint64_t
+sim_phys_alloc(struct sim_phys *sp)
+{
+	uint64_t hpa = sim_phys_alloc_raw(sp);
+
+	if (hpa != 0)
+		memset(sp->mem + hpa, 0, PMAP_PAGE_SIZE);
+	return hpa;
 }
 
 void

@@ -7,9 +7,10 @@
  * RAM is frames [1, npages): frame 0 is never handed out (hpa 0 ends the
  * pmap's chains) and addresses past RAM are device memory, with no page.
  * Backing store is reserved, not committed: only touched frames cost host
- * memory.  Frames are poisoned on free and zeroed on allocation; the
- * allocation order is shuffled by a seed, so runs are reproducible and
- * still do not depend on frames coming out in address order.
+ * memory.  Frames are poisoned on free and zeroed on allocation (unless
+ * the caller fills them whole: sim_phys_alloc_raw); the allocation order
+ * is shuffled by a seed, so runs are reproducible and still do not depend
+ * on frames coming out in address order.
  */
 #ifndef EPTSIM_SIM_PHYS_H
 #define EPTSIM_SIM_PHYS_H
@@ -80,6 +81,11 @@ struct sim_phys *sim_phys_current(void);
 
 /* Allocate a zeroed frame (0 and no frame when RAM is full or failing). */
 uint64_t sim_phys_alloc(struct sim_phys *sp);
+/*
+ * A frame whose contents the caller overwrites whole: not zeroed, so a
+ * frame used before still holds the poison it got when freed.
+ */
+uint64_t sim_phys_alloc_raw(struct sim_phys *sp);
 void sim_phys_free(struct sim_phys *sp, uint64_t hpa);
 
 /* Host pointer to @hpa, NULL outside RAM (inline: every table read comes here). */

@@ -4,40 +4,46 @@
  * sim_tlb.c - per-cpu TLBs (see mmu.h): set associative for 4 KiB pages,
  * a small fully associative array for large ones, replaced round robin.
  * An entry is tagged with its pmap, which stands for the CR3/PCID or the
- * EPTP it was filled under, and with the pmap's TLB generation: a flush
- * of a whole pmap (full flush, INVEPT) moves the generation on instead of
- * visiting every entry of every CPU, and an entry of an older generation
- * is empty.
+ * EPTP it was filled under.  A vmspace keeps, for each of its pmaps and
+ * each CPU, a mask of the slots tagged with the pmap: a lookup, an
+ * invalidation, a flush of a whole pmap (full flush, INVEPT) and a range
+ * check visit only those slots, not every entry of every CPU.
  */
 #include "sim/mmu.h"
 #include "sim/report.h"
 
+_Static_assert(SIM_TLB_LARGE_BASE % 64 == 0 && 64 % SIM_TLB_WAYS == 0 && SIM_TLB_LARGE <= 64,
+               "a set's ways share one mask word; the large slots fill the last one");
+
 /*
- * The TLB generation of @pm: a vmspace's own pmaps keep one; any other
- * (a conversion's scratch EPT pmap, or a pmap no vmspace owns, such as
- * the hardware runner's on the host, pm_plat NULL) has none, and its
- * flushes visit the entries.
+ * The slot masks of @pm, one per CPU, when it is a vmspace's own pmap;
+ * NULL for any other (a conversion's scratch EPT pmap, or a pmap no
+ * vmspace owns, such as the hardware runner's on the host, pm_plat NULL).
  */
-static uint64_t *
-sim_tlb_genp(struct pmap *pm)
+static struct sim_tlb_mask *
+sim_tlb_masks(struct pmap *pm)
 {
 	struct sim_vmspace *vs = pm->pm_plat;
 
 	if (vs == NULL)
 		return NULL;
 	if (pm == &vs->x86)
-		return &vs->tlb_gen[0];
+		return vs->tlb_slots[0];
 	if (pm == &vs->ept)
-		return &vs->tlb_gen[1];
+		return vs->tlb_slots[1];
 	return NULL;
 }
 
-static uint64_t
-sim_tlb_gen(struct pmap *pm)
+/*
+ * The slots of @cpu that may hold entries of @pm: those tagged with it,
+ * or every tagged slot for a pmap without masks.
+ */
+static const uint64_t *
+sim_tlb_mask(struct sim *s, unsigned cpu, struct pmap *pm)
 {
-	uint64_t *genp = sim_tlb_genp(pm);
+	struct sim_tlb_mask *ms = sim_tlb_masks(pm);
 
-	return genp != NULL ? *genp : 0;
+	return ms != NULL ? ms[cpu].w : s->cpu[cpu].used;
 }
 
 /*
@@ -53,107 +59,124 @@ sim_tlb_cpus(const struct sim *s, struct pmap *pm)
 	return (vs != NULL ? vs->tlb_cpus : ~0ul) & s->cpus_used;
 }
 
-/* Does @t hold a translation (of its pmap's current generation)? */
-static bool
-sim_tlb_live(const struct sim_tlb_entry *t)
+/*
+ * Slot @i of @cpu is now tagged @pm (NULL: empty).  The masks follow the
+ * tags exactly: the CPU's used mask has the slot while it is tagged, and
+ * a pmap's mask while it is tagged with that pmap.
+ */
+static void
+sim_tlb_retag(struct sim *s, unsigned cpu, unsigned i, struct pmap *pm)
 {
-	return t->pm != NULL && t->gen == sim_tlb_gen(t->pm);
+	struct sim_cpu *c = &s->cpu[cpu];
+	uint64_t bit = 1ul << (i % 64);
+	struct sim_tlb_mask *ms;
+
+	if (c->tag[i] == pm)
+		return;
+	if (c->tag[i] != NULL && (ms = sim_tlb_masks(c->tag[i])) != NULL)
+		ms[cpu].w[i / 64] &= ~bit;
+	if (pm != NULL && (ms = sim_tlb_masks(pm)) != NULL)
+		ms[cpu].w[i / 64] |= bit;
+	if (pm != NULL)
+		c->used[i / 64] |= bit;
+	else
+		c->used[i / 64] &= ~bit;
+	c->tag[i] = pm;
 }
 
 static void
-sim_tlb_clear(struct sim_cpu *c, struct sim_tlb_entry *t)
+sim_tlb_clear(struct sim *s, unsigned cpu, unsigned i)
 {
-	unsigned i = (unsigned)(t - c->tlb);
-
-	t->pm = NULL;
-	c->tag[i] = NULL;
-	if (i >= SIM_TLB_LARGE_BASE)
-		c->large_used &= ~(1u << (i - SIM_TLB_LARGE_BASE));
+	s->cpu[cpu].tlb[i].pm = NULL;
+	sim_tlb_retag(s, cpu, i, NULL);
 }
 
-/* @gen: the current generation of @pm. */
 static bool
-sim_tlb_covers(const struct sim_tlb_entry *t, struct pmap *pm, uint64_t gen, uint64_t va)
+sim_tlb_covers(const struct sim_tlb_entry *t, struct pmap *pm, uint64_t va)
 {
-	return t->pm == pm && t->gen == gen && va >= t->va && va - t->va < t->size;
+	return t->pm == pm && va >= t->va && va - t->va < t->size;
 }
 
-/* The ways of the 4 KiB set @va falls in. */
-static struct sim_tlb_entry *
-sim_tlb_set(struct sim_cpu *c, uint64_t va)
+/* The first slot of the 4 KiB set @va falls in. */
+static unsigned
+sim_tlb_set(uint64_t va)
 {
-	return &c->tlb[((va >> PMAP_PAGE_SHIFT) % SIM_TLB_SETS) * SIM_TLB_WAYS];
+	return (unsigned)((va >> PMAP_PAGE_SHIFT) % SIM_TLB_SETS) * SIM_TLB_WAYS;
+}
+
+/* The slot of @cpu among @bits (slots @base + bit) caching @va for @pm, or -1. */
+static int
+sim_tlb_find(struct sim_cpu *c, unsigned base, uint64_t bits, struct pmap *pm, uint64_t va)
+{
+	unsigned i;
+
+	for (; bits != 0; bits &= bits - 1) {
+		i = base + (unsigned)__builtin_ctzll(bits);
+		if (sim_tlb_covers(&c->tlb[i], pm, va))
+			return (int)i;
+	}
+	return -1;
+}
+
+/*
+ * The slot of @cpu caching @va for @pm, or -1: the ways of its set, then
+ * the large slots, visiting only the slots tagged with @pm's vmspace.
+ */
+static int
+sim_tlb_slot(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va)
+{
+	struct sim_cpu *c = &s->cpu[cpu];
+	const uint64_t *m = sim_tlb_mask(s, cpu, pm);
+	unsigned set = sim_tlb_set(va);
+	uint64_t ways = m[set / 64] >> (set % 64) & ((1ul << SIM_TLB_WAYS) - 1);
+	int i;
+
+	if ((i = sim_tlb_find(c, set, ways, pm, va)) >= 0)
+		return i;
+	return sim_tlb_find(c, SIM_TLB_LARGE_BASE, m[SIM_TLB_LARGE_BASE / 64], pm, va);
 }
 
 struct sim_tlb_entry *
 sim_tlb_lookup(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va)
 {
-	struct sim_cpu *c = &s->cpu[cpu];
-	struct sim_tlb_entry *set = sim_tlb_set(c, va);
-	uint64_t gen = sim_tlb_gen(pm);
-	uint32_t used;
-	unsigned i;
+	int i = sim_tlb_slot(s, cpu, pm, va);
 
-	for (i = 0; i < SIM_TLB_WAYS; i++)
-		if (sim_tlb_covers(&set[i], pm, gen, va))
-			return &set[i];
-	for (used = c->large_used; used != 0; used &= used - 1) {
-		i = SIM_TLB_LARGE_BASE + (unsigned)__builtin_ctz(used);
-		if (sim_tlb_covers(&c->tlb[i], pm, gen, va))
-			return &c->tlb[i];
-	}
-	return NULL;
+	return i >= 0 ? &s->cpu[cpu].tlb[i] : NULL;
 }
 
 /* The slot a new translation of @size for @va goes to (round robin). */
-static struct sim_tlb_entry *
+static unsigned
 sim_tlb_victim(struct sim_cpu *c, uint64_t va, uint64_t size)
 {
 	if (size == PMAP_PAGE_SIZE) {
-		unsigned set = (va >> PMAP_PAGE_SHIFT) % SIM_TLB_SETS;
+		unsigned set = sim_tlb_set(va);
 
-		return &sim_tlb_set(c, va)[c->victim[set]++ % SIM_TLB_WAYS];
+		return set + c->victim[set / SIM_TLB_WAYS]++ % SIM_TLB_WAYS;
 	}
-	return &c->tlb[SIM_TLB_LARGE_BASE + c->large_victim++ % SIM_TLB_LARGE];
-}
-
-/*
- * Large slot @i of @cpu now holds an entry of @pm: its vmspace's mask
- * gains the slot, the previous holder's loses it.  A vmspace's mask is a
- * superset of the large slots holding its pmaps' entries, so range checks
- * visit only those.
- */
-static void
-sim_tlb_large_owner(struct sim_cpu *c, unsigned cpu, unsigned i, struct pmap *pm)
-{
-	struct pmap *old = c->tag[SIM_TLB_LARGE_BASE + i];
-
-	if (old != NULL && old != pm && sim_tlb_genp(old) != NULL)
-		((struct sim_vmspace *)old->pm_plat)->tlb_large[cpu] &= ~(1u << i);
-	if (sim_tlb_genp(pm) != NULL)
-		((struct sim_vmspace *)pm->pm_plat)->tlb_large[cpu] |= 1u << i;
-	c->large_used |= 1u << i;
+	return SIM_TLB_LARGE_BASE + c->large_victim++ % SIM_TLB_LARGE;
 }
 
 void
 sim_tlb_fill(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va, const struct sim_walk *w)
 {
 	struct sim_cpu *c = &s->cpu[cpu];
-	struct sim_tlb_entry *t = sim_tlb_lookup(s, cpu, pm, va);
+	int found = sim_tlb_slot(s, cpu, pm, va);
+	struct sim_tlb_entry *t;
+	unsigned i;
 
-	if (t == NULL || t->size != w->page_size) {
-		if (t != NULL)
-			sim_tlb_clear(c, t);
-		t = sim_tlb_victim(c, va, w->page_size);
+	if (found >= 0 && c->tlb[found].size == w->page_size) {
+		i = (unsigned)found;
+	} else {
+		if (found >= 0)
+			sim_tlb_clear(s, cpu, (unsigned)found);
+		i = sim_tlb_victim(c, va, w->page_size);
 	}
 	s->cpus_used |= 1ul << cpu;
 	if (pm->pm_plat != NULL)
 		((struct sim_vmspace *)pm->pm_plat)->tlb_cpus |= 1ul << cpu;
-	if (t - c->tlb >= SIM_TLB_LARGE_BASE)
-		sim_tlb_large_owner(c, cpu, (unsigned)(t - c->tlb - SIM_TLB_LARGE_BASE), pm);
+	sim_tlb_retag(s, cpu, i, pm);
+	t = &c->tlb[i];
 	t->pm = pm;
-	c->tag[t - c->tlb] = pm;
-	t->gen = sim_tlb_gen(pm);
 	t->size = w->page_size;
 	t->va = va & ~(w->page_size - 1);
 	t->hpa = w->hpa - (va - t->va);
@@ -168,47 +191,68 @@ sim_tlb_fill(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va, const st
 void
 sim_tlb_drop_va(struct sim *s, unsigned cpu, struct pmap *pm, uint64_t va)
 {
-	struct sim_tlb_entry *t;
+	int i;
 
-	while ((t = sim_tlb_lookup(s, cpu, pm, va)) != NULL)
-		sim_tlb_clear(&s->cpu[cpu], t);
+	while ((i = sim_tlb_slot(s, cpu, pm, va)) >= 0)
+		sim_tlb_clear(s, cpu, (unsigned)i);
 }
 
-/*
- * Empty every entry of @pm (a pmap of @vs, maybe unused; @vs NULL for a
- * pmap without a vmspace), of any generation.
- */
+/* Empty the slots of @ms (a pmap's masks) on the CPUs @cpus, all at once. */
 static void
-sim_tlb_visit_drop(struct sim *s, struct sim_vmspace *vs, struct pmap *pm)
+sim_tlb_drop_masked(struct sim *s, struct sim_tlb_mask *ms, uint64_t cpus)
 {
-	uint64_t cpus;
-	unsigned cpu, i;
+	struct sim_cpu *c;
+	uint64_t bits;
+	unsigned cpu, i, k;
 
-	for (cpus = (vs != NULL ? vs->tlb_cpus : ~0ul) & s->cpus_used; cpus != 0;
-	     cpus &= cpus - 1) {
+	for (; cpus != 0; cpus &= cpus - 1) {
 		cpu = (unsigned)__builtin_ctzll(cpus);
-		for (i = 0; i < SIM_TLB_ALL; i++)
-			if (s->cpu[cpu].tag[i] == pm)
-				sim_tlb_clear(&s->cpu[cpu], &s->cpu[cpu].tlb[i]);
+		c = &s->cpu[cpu];
+		for (k = 0; k < SIM_TLB_MASK_WORDS; k++) {
+			if ((bits = ms[cpu].w[k]) == 0)
+				continue;
+			c->used[k] &= ~bits;
+			ms[cpu].w[k] = 0;
+			for (; bits != 0; bits &= bits - 1) {
+				i = k * 64 + (unsigned)__builtin_ctzll(bits);
+				c->tlb[i].pm = c->tag[i] = NULL;
+			}
+		}
 	}
 }
 
+/*
+ * Empty every entry of @pm on every CPU: the slots its masks have; every
+ * tagged slot that holds @pm for a pmap without masks.
+ */
 void
 sim_tlb_drop_pmap(struct sim *s, struct pmap *pm)
 {
-	uint64_t *genp = sim_tlb_genp(pm);
+	struct sim_tlb_mask *ms = sim_tlb_masks(pm);
+	uint64_t cpus = sim_tlb_cpus(s, pm), bits;
+	unsigned cpu, i, k;
 
-	if (genp != NULL)
-		*genp = ++s->tlb_gen;
-	else
-		sim_tlb_visit_drop(s, pm->pm_plat, pm);
+	if (ms != NULL) {
+		sim_tlb_drop_masked(s, ms, cpus);
+		return;
+	}
+	for (; cpus != 0; cpus &= cpus - 1) {
+		cpu = (unsigned)__builtin_ctzll(cpus);
+		for (k = 0; k < SIM_TLB_MASK_WORDS; k++) {
+			for (bits = s->cpu[cpu].used[k]; bits != 0; bits &= bits - 1) {
+				i = k * 64 + (unsigned)__builtin_ctzll(bits);
+				if (s->cpu[cpu].tag[i] == pm)
+					sim_tlb_clear(s, cpu, i);
+			}
+		}
+	}
 }
 
 void
 sim_tlb_forget_vmspace(struct sim *s, struct sim_vmspace *vs)
 {
-	sim_tlb_visit_drop(s, vs, &vs->x86);
-	sim_tlb_visit_drop(s, vs, &vs->ept);
+	sim_tlb_drop_pmap(s, &vs->x86);
+	sim_tlb_drop_pmap(s, &vs->ept);
 }
 
 /*
@@ -307,15 +351,13 @@ sim_tlb_stale(struct sim *s, const struct sim_tlb_entry *t, struct sim_walk *w)
 	return false;
 }
 
-/* Is @t live, of @vs's pmaps (any vmspace's when NULL), and in [sva, eva)? */
+/* Does @t hold a translation of @vs's pmaps (any vmspace's when NULL) in [sva, eva)? */
 static bool
 sim_tlb_wanted(const struct sim_tlb_entry *t, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
 {
 	if (t->pm == NULL || t->va >= eva || t->va + t->size <= sva)
 		return false;
-	if (vs != NULL && t->pm->pm_plat != vs)
-		return false;
-	return sim_tlb_live(t);
+	return vs == NULL || t->pm->pm_plat == vs;
 }
 
 static uint64_t
@@ -332,72 +374,129 @@ sim_tlb_check_one(struct sim *s, unsigned cpu, struct sim_tlb_entry *t)
 	            cpu, t->va, t->hpa, t->r ? 'r' : '-', t->w ? 'w' : '-', t->x ? 'x' : '-',
 	            t->pm->pm_type == PMAP_TYPE_EPT ? "EPT" : "x86", t->filled_event,
 	            sim_walk_describe(&w, desc, sizeof(desc)));
-	sim_tlb_clear(&s->cpu[cpu], t); /* reported once */
+	sim_tlb_clear(s, cpu, (unsigned)(t - s->cpu[cpu].tlb)); /* reported once */
 	return 1;
 }
 
-/*
- * May slot @i of @c hold an entry of @vs (of any vmspace when NULL)?
- * From the packed tags, without touching the entry: the CPUs fill
- * entries only for a vmspace's own two pmaps.
- */
-static bool
-sim_tlb_tagged(const struct sim_cpu *c, unsigned i, struct sim_vmspace *vs)
-{
-	struct pmap *pm = c->tag[i];
-
-	return pm != NULL && (vs == NULL || pm == &vs->x86 || pm == &vs->ept);
-}
-
-/* Slot @i of @c: reported when stale and wanted. */
+/* Slot @i of @cpu: reported when it caches a stale translation of @vs in [sva, eva). */
 static uint64_t
 sim_tlb_check_slot(struct sim *s, unsigned cpu, unsigned i, struct sim_vmspace *vs, uint64_t sva,
                    uint64_t eva)
 {
-	struct sim_cpu *c = &s->cpu[cpu];
-
-	if (!sim_tlb_tagged(c, i, vs) || !sim_tlb_wanted(&c->tlb[i], vs, sva, eva))
+	if (!sim_tlb_wanted(&s->cpu[cpu].tlb[i], vs, sva, eva))
 		return 0;
-	return sim_tlb_check_one(s, cpu, &c->tlb[i]);
+	return sim_tlb_check_one(s, cpu, &s->cpu[cpu].tlb[i]);
 }
 
-/* The entries of @cpu that may cache [sva, eva): a few sets, or all. */
-static uint64_t
-sim_tlb_check_cpu(struct sim *s, unsigned cpu, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
+/* The slots among @bits (slot @base + bit) of @cpu, in order. */
+static inline uint64_t
+sim_tlb_check_bits(struct sim *s, unsigned cpu, unsigned base, uint64_t bits,
+                   struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
 {
-	struct sim_cpu *c = &s->cpu[cpu];
-	uint64_t found = 0, va;
-	uint32_t used;
-	unsigned i, set;
+	uint64_t found = 0;
+
+	for (; bits != 0; bits &= bits - 1)
+		found += sim_tlb_check_slot(s, cpu, base + (unsigned)__builtin_ctzll(bits), vs, sva,
+		                            eva);
+	return found;
+}
+
+/* Add slots [lo, hi) of the 4 KiB ones to @m. */
+static void
+sim_tlb_mask_range(uint64_t *m, unsigned lo, unsigned hi)
+{
+	unsigned k;
+
+	for (k = lo / 64; k * 64 < hi; k++)
+		m[k] |= (lo > k * 64 ? ~0ul << (lo - k * 64) : ~0ul) &
+		        (hi < k * 64 + 64 ? ~0ul >> (k * 64 + 64 - hi) : ~0ul);
+}
+
+/*
+ * The 4 KiB slots among @a | @b of @cpu in the sets [sva, eva) covers
+ * (all of them past SIM_TLB_SETS pages), from @sva's set on round the ring.
+ */
+static uint64_t
+sim_tlb_check_ring(struct sim *s, unsigned cpu, const uint64_t *a, const uint64_t *b,
+                   struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
+{
+	uint64_t range[SIM_TLB_LARGE_BASE / 64] = { 0 }, m[SIM_TLB_LARGE_BASE / 64];
+	uint64_t found = 0, npages;
+	const unsigned words = SIM_TLB_LARGE_BASE / 64;
+	unsigned first = 0, end, k, w, sh;
 
 	if (eva - sva > SIM_TLB_SETS * PMAP_PAGE_SIZE) {
-		for (i = 0; i < SIM_TLB_ALL; i++)
-			found += sim_tlb_check_slot(s, cpu, i, vs, sva, eva);
-		return found;
+		sim_tlb_mask_range(range, 0, SIM_TLB_LARGE_BASE);
+	} else {
+		npages = (eva - sva + PMAP_PAGE_SIZE - 1) >> PMAP_PAGE_SHIFT;
+		first = sim_tlb_set(sva);
+		end = first + (unsigned)npages * SIM_TLB_WAYS;
+		sim_tlb_mask_range(range, first,
+		                   end < SIM_TLB_LARGE_BASE ? end : SIM_TLB_LARGE_BASE);
+		if (end > SIM_TLB_LARGE_BASE)
+			sim_tlb_mask_range(range, 0, end - SIM_TLB_LARGE_BASE);
 	}
-	for (va = sva; va < eva; va += PMAP_PAGE_SIZE) {
-		set = (unsigned)((va >> PMAP_PAGE_SHIFT) % SIM_TLB_SETS) * SIM_TLB_WAYS;
-		for (i = 0; i < SIM_TLB_WAYS; i++)
-			found += sim_tlb_check_slot(s, cpu, set + i, vs, sva, eva);
+	for (k = 0; k < words; k++)
+		m[k] = a[k] | b[k];
+	w = first / 64;
+	sh = first % 64;
+	found += sim_tlb_check_bits(s, cpu, w * 64, m[w] & range[w] & (~0ul << sh), vs, sva, eva);
+	for (k = 1; k < words; k++) {
+		w = (first / 64 + k) % words;
+		found += sim_tlb_check_bits(s, cpu, w * 64, m[w] & range[w], vs, sva, eva);
 	}
-	used = c->large_used & (vs != NULL ? vs->tlb_large[cpu] : ~0u);
-	for (; used != 0; used &= used - 1) {
-		i = SIM_TLB_LARGE_BASE + (unsigned)__builtin_ctz(used);
-		found += sim_tlb_check_slot(s, cpu, i, vs, sva, eva);
-	}
+	w = first / 64;
+	if (sh != 0)
+		found += sim_tlb_check_bits(s, cpu, w * 64, m[w] & range[w] & ((1ul << sh) - 1), vs,
+		                            sva, eva);
 	return found;
+}
+
+/* The sets of at most this many pages are visited page by page. */
+#define SIM_TLB_FEW_PAGES 8
+
+/*
+ * The entries of @cpu that may cache [sva, eva): the 4 KiB ones of the
+ * sets it covers, in address order, then the large ones; among them only
+ * the slots @a or @b has.
+ */
+static uint64_t
+sim_tlb_check_cpu(struct sim *s, unsigned cpu, const uint64_t *a, const uint64_t *b,
+                  struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
+{
+	const unsigned large = SIM_TLB_LARGE_BASE / 64;
+	uint64_t found = 0, va, ways;
+	unsigned set;
+
+	if (eva - sva <= SIM_TLB_FEW_PAGES * PMAP_PAGE_SIZE) {
+		for (va = sva; va < eva; va += PMAP_PAGE_SIZE) {
+			set = sim_tlb_set(va);
+			ways =
+			    (a[set / 64] | b[set / 64]) >> (set % 64) & ((1ul << SIM_TLB_WAYS) - 1);
+			found += sim_tlb_check_bits(s, cpu, set, ways, vs, sva, eva);
+		}
+	} else {
+		found += sim_tlb_check_ring(s, cpu, a, b, vs, sva, eva);
+	}
+	return found +
+	       sim_tlb_check_bits(s, cpu, SIM_TLB_LARGE_BASE, a[large] | b[large], vs, sva, eva);
 }
 
 uint64_t
 sim_tlb_check(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
 {
+	static const uint64_t none[SIM_TLB_MASK_WORDS];
 	uint64_t found = 0, cpus = vs != NULL ? vs->tlb_cpus & s->cpus_used : s->cpus_used;
 	unsigned cpu;
 
 	sva &= ~(PMAP_PAGE_SIZE - 1);
 	for (; cpus != 0; cpus &= cpus - 1) {
 		cpu = (unsigned)__builtin_ctzll(cpus);
-		found += sim_tlb_check_cpu(s, cpu, vs, sva, eva);
+		if (vs == NULL)
+			found += sim_tlb_check_cpu(s, cpu, s->cpu[cpu].used, none, vs, sva, eva);
+		else
+			found += sim_tlb_check_cpu(s, cpu, vs->tlb_slots[0][cpu].w,
+			                           vs->tlb_slots[1][cpu].w, vs, sva, eva);
 	}
 	return found;
 }
@@ -411,29 +510,38 @@ sim_tlb_check(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
  * invalidation.  With --check=full only: a walk of every cached
  * translation of @pm at every free costs incremental replays about 9%.
  */
+/* Slot @i of @cpu, when it caches a translation of @pm the tables no longer give. */
+static void
+sim_tlb_freed_one(struct sim *s, unsigned cpu, unsigned i, struct pmap *pm, uint64_t hpa)
+{
+	struct sim_tlb_entry *t = &s->cpu[cpu].tlb[i];
+	struct sim_walk w;
+	char desc[160];
+
+	if (t->pm != pm || !sim_tlb_stale(s, t, &w))
+		return;
+	sim_diverge(s, pm->pm_plat, t->va, "page freed before invalidation",
+	            "the pmap freed its page %#lx while cpu %u caches %#lx -> hpa "
+	            "%#lx (%s, filled at event %lu); the tables now say: %s",
+	            hpa, cpu, t->va, t->hpa, pm->pm_type == PMAP_TYPE_EPT ? "EPT" : "x86",
+	            t->filled_event, sim_walk_describe(&w, desc, sizeof(desc)));
+	sim_tlb_clear(s, cpu, i); /* reported once */
+}
+
 static void
 sim_tlb_page_free(void *ctx, struct pmap *pm, uint64_t hpa)
 {
 	struct sim *s = ctx;
-	struct sim_tlb_entry *t;
-	struct sim_walk w;
-	char desc[160];
-	unsigned cpu, i;
+	uint64_t cpus, bits;
+	unsigned cpu, k;
 
 	if (s->cfg.check != SIM_CHECK_FULL || (s->cfg.inject & SIM_INJECT_SKIP_INVAL))
 		return;
-	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
-		for (i = 0; (s->cpus_used >> cpu & 1) && i < SIM_TLB_ALL; i++) {
-			t = &s->cpu[cpu].tlb[i];
-			if (t->pm != pm || !sim_tlb_live(t) || !sim_tlb_stale(s, t, &w))
-				continue;
-			sim_diverge(s, pm->pm_plat, t->va, "page freed before invalidation",
-			            "the pmap freed its page %#lx while cpu %u caches %#lx -> hpa "
-			            "%#lx (%s, filled at event %lu); the tables now say: %s",
-			            hpa, cpu, t->va, t->hpa,
-			            pm->pm_type == PMAP_TYPE_EPT ? "EPT" : "x86", t->filled_event,
-			            sim_walk_describe(&w, desc, sizeof(desc)));
-			t->pm = NULL; /* reported once */
-		}
+	for (cpus = s->cpus_used; cpus != 0; cpus &= cpus - 1) {
+		cpu = (unsigned)__builtin_ctzll(cpus);
+		for (k = 0; k < SIM_TLB_MASK_WORDS; k++)
+			for (bits = sim_tlb_mask(s, cpu, pm)[k]; bits != 0; bits &= bits - 1)
+				sim_tlb_freed_one(s, cpu, k * 64 + (unsigned)__builtin_ctzll(bits),
+				                  pm, hpa);
 	}
 }

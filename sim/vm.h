@@ -24,6 +24,8 @@ void sim_obj_free_page(struct sim *s, struct sim_page *pg);
 void sim_obj_save_page(struct sim *s, struct sim_page *pg);
 void *sim_page_data(struct sim *s, const struct sim_page *pg);
 uint64_t sim_file_word(uint64_t file, uint64_t pindex, unsigned word);
+/* All the words of page @pindex of file @file into @data (a page). */
+void sim_file_page(uint64_t file, uint64_t pindex, uint64_t *data);
 
 /* vm_map.c: vmspaces and their entries. */
 struct sim_vmspace *sim_vmspace_find(struct sim *s, uint32_t id);
@@ -71,6 +73,7 @@ void sim_clock_remove(struct sim *s, struct sim_page *pg);
 
 /* sim.c: errors that end the replay, and divergences. */
 int sim_fail(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-uint64_t sim_frame_alloc(struct sim *s);
+/* A frame, zeroed or (@zeroed false) for the caller to fill whole. */
+uint64_t sim_frame_alloc(struct sim *s, bool zeroed);
 
 #endif /* EPTSIM_SIM_VM_H */

@@ -129,22 +129,60 @@ sim_page_data(struct sim *s, const struct sim_page *pg)
 	return sim_phys_ptr(s->sp, pg->md.hpa);
 }
 
+#define SIM_FILE_SEED 0x9e3779b97f4a7c15ul
+#define SIM_FILE_MUL  0xbf58476d1ce4e5b9ul
+
 /* Word @word of page @pindex of file @file: what the disk holds. */
 uint64_t
 sim_file_word(uint64_t file, uint64_t pindex, unsigned word)
 {
-	uint64_t x = (file << 40) ^ (pindex << 9) ^ word ^ 0x9e3779b97f4a7c15ul;
+	uint64_t x = (file << 40) ^ (pindex << 9) ^ word ^ SIM_FILE_SEED;
 
 	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ul;
+	x *= SIM_FILE_MUL;
 	return x ^ (x >> 29);
 }
 
-/* Make a frame page @pindex of @o (contents are the caller's). */
-static struct sim_page *
-sim_obj_insert_new(struct sim *s, struct sim_obj *o, uint64_t pindex)
+/*
+ * Page @pindex of file @file: its 512 sim_file_word()s, without a multiply
+ * per word.  The word number only reaches bits 8:0 of x, which x >> 31
+ * drops, so x = k ^ word for a k of the page; and with word = 16q + j,
+ * k ^ word = (k & ~511) + 16 (q ^ k8:4) + (j ^ k3:0), three terms with no
+ * bit in common, so x * MUL is a row part (r = q ^ k8:4, the same in a
+ * row of 16 words, one more 16 * MUL from row to row) plus a column part
+ * (j), the same in every row.
+ */
+/* Two words at once (GCC and Clang vector extensions): adds, shifts and xors lane by lane. */
+typedef uint64_t sim_u64x2 __attribute__((vector_size(16)));
+
+void
+sim_file_page(uint64_t file, uint64_t pindex, uint64_t *data)
 {
-	uint64_t hpa = sim_frame_alloc(s);
+	uint64_t k = (file << 40) ^ (pindex << 9) ^ SIM_FILE_SEED;
+	sim_u64x2 col[8], row, y;
+	uint64_t *out;
+	unsigned r, j;
+
+	k ^= k >> 31;
+	for (j = 0; j < 8; j++)
+		col[j] = (sim_u64x2){ ((2 * j) ^ (k & 15)) * SIM_FILE_MUL,
+			              ((2 * j + 1) ^ (k & 15)) * SIM_FILE_MUL };
+	row = (sim_u64x2){ (k & ~511ul) * SIM_FILE_MUL, (k & ~511ul) * SIM_FILE_MUL };
+	for (r = 0; r < PMAP_PAGE_SIZE / 8 / 16; r++, row += 16 * SIM_FILE_MUL) {
+		out = &data[(r ^ (k >> 4 & 31)) * 16];
+		for (j = 0; j < 8; j++) {
+			y = row + col[j];
+			y ^= y >> 29;
+			memcpy(&out[2 * j], &y, sizeof(y));
+		}
+	}
+}
+
+/* Make a frame page @pindex of @o: zeroed, or (@zeroed false) for the caller to fill. */
+static struct sim_page *
+sim_obj_insert_new(struct sim *s, struct sim_obj *o, uint64_t pindex, bool zeroed)
+{
+	uint64_t hpa = sim_frame_alloc(s, zeroed);
 	struct sim_page *pg;
 
 	if (hpa == 0)
@@ -180,21 +218,19 @@ sim_obj_insert_new(struct sim *s, struct sim_obj *o, uint64_t pindex)
 struct sim_page *
 sim_obj_page_in(struct sim *s, struct sim_obj *o, uint64_t pindex)
 {
-	struct sim_page *pg = sim_obj_insert_new(s, o, pindex);
-	uint64_t *data, *saved;
-	unsigned i;
+	/* The saved copy stays: a clean page may be dropped again unsaved. */
+	uint64_t *saved = sim_hash_get(&o->swap, pindex), *data;
+	struct sim_page *pg =
+	    sim_obj_insert_new(s, o, pindex, saved == NULL && o->type != SIM_OBJ_FILE);
 
 	if (pg == NULL)
 		return NULL;
 	data = sim_page_data(s, pg);
-	/* The saved copy stays: a clean page may be dropped again unsaved. */
-	saved = sim_hash_get(&o->swap, pindex);
 	if (saved != NULL) {
 		memcpy(data, saved, PMAP_PAGE_SIZE);
 		s->stats.swap_ins++;
 	} else if (o->type == SIM_OBJ_FILE) {
-		for (i = 0; i < PMAP_PAGE_SIZE / 8; i++)
-			data[i] = sim_file_word(o->file, pindex, i);
+		sim_file_page(o->file, pindex, data);
 		s->stats.file_reads++;
 	} else {
 		s->stats.zero_fills++; /* the allocator zeroed it */
@@ -206,7 +242,7 @@ sim_obj_page_in(struct sim *s, struct sim_obj *o, uint64_t pindex)
 struct sim_page *
 sim_obj_copy_page(struct sim *s, struct sim_obj *o, uint64_t pindex, const struct sim_page *from)
 {
-	struct sim_page *pg = sim_obj_insert_new(s, o, pindex);
+	struct sim_page *pg = sim_obj_insert_new(s, o, pindex, false);
 
 	if (pg == NULL)
 		return NULL;

@@ -170,6 +170,123 @@ test_replay_copyout_pattern(void **state)
 	}
 }
 
+/*
+ * 18. A file page is brought in whole (sim_file_page) with the words
+ * sim_file_word() defines, for files and page indices that reach every
+ * bit the two shift into the word's input (file from bit 40, pindex from
+ * bit 9, both past bit 63), and through a fault: the frame the VM holds
+ * for page 3 of file 9.
+ */
+static const struct {
+	uint64_t file, pindex;
+} file_cases[] = {
+	{ 0, 0 },
+	{ 1, 0 },
+	{ 0, 1 },
+	{ 8, 0x40 },
+	{ 0xffffff, 0x7fffffffffffff },
+	{ ~0ul, ~0ul },
+	{ 0x123456789abcdefull, 0xfedcba9876543210ull },
+	{ 0x5a5a5a, 0x3ff },
+};
+
+static void
+test_file_page_words(void **state)
+{
+	static uint64_t page[PMAP_PAGE_SIZE / 8];
+	struct fixture *fx = fx_pair(state);
+	const uint64_t *frame;
+	size_t i;
+	unsigned w;
+
+	for (i = 0; i < NELEM(file_cases); i++) {
+		memset(page, 0, sizeof(page));
+		sim_file_page(file_cases[i].file, file_cases[i].pindex, page);
+		for (w = 0; w < PMAP_PAGE_SIZE / 8; w++)
+			if (page[w] != sim_file_word(file_cases[i].file, file_cases[i].pindex, w))
+				fail_msg(
+				    "file %#lx page %#lx word %u: %#lx, sim_file_word %#lx",
+				    file_cases[i].file, file_cases[i].pindex, w, page[w],
+				    sim_file_word(file_cases[i].file, file_cases[i].pindex, w));
+	}
+	REPLAY(fx, "vmspace_create vm=1 kind=process",
+	       "mmap vm=1 va=0x400000 len=0x1000 prot=r-- share=private backing=file file=9 "
+	       "offset=0x3000",
+	       "sched tid=1 cpu=0", "fault vm=1 tid=1 cpu=0 va=0x400000 access=r mode=user");
+	frame = sim_phys_ptr(fx->s->sp, vm_frame(fx, vmspace(fx, 1), VA));
+	for (w = 0; w < PMAP_PAGE_SIZE / 8; w++)
+		if (frame[w] != sim_file_word(9, 3, w))
+			fail_msg("file 9 page 3 word %u: frame %#lx, sim_file_word %#lx", w,
+			         frame[w], sim_file_word(9, 3, w));
+}
+
+/*
+ * 19. A freed frame holds the poison; the next allocation takes it back
+ * (the free stack is last in, first out): sim_phys_alloc_raw leaves the
+ * poison for its caller to overwrite, sim_phys_alloc zeroes it.
+ */
+static void
+test_phys_alloc_raw_poison(void **state)
+{
+	struct fixture *fx = fx_pair(state);
+	struct sim_phys *sp = fx->s->sp;
+	uint64_t hpa = sim_phys_alloc(sp), again;
+	uint8_t *p = sim_phys_ptr(sp, hpa);
+	size_t i;
+
+	assert_true(hpa != 0);
+	for (i = 0; i < PMAP_PAGE_SIZE; i++)
+		if (p[i] != 0)
+			fail_msg("new frame %#lx byte %zu: %#x, not zero", hpa, i, p[i]);
+	memset(p, 0x3c, PMAP_PAGE_SIZE);
+	sim_phys_free(sp, hpa);
+	again = sim_phys_alloc_raw(sp);
+	assert_int_equal(again, hpa);
+	for (i = 0; i < PMAP_PAGE_SIZE; i++)
+		if (p[i] != SIM_POISON)
+			fail_msg("raw frame %#lx byte %zu: %#x, not the poison", hpa, i, p[i]);
+	sim_phys_free(sp, again);
+	again = sim_phys_alloc(sp);
+	assert_int_equal(again, hpa);
+	for (i = 0; i < PMAP_PAGE_SIZE; i++)
+		if (p[i] != 0)
+			fail_msg("reused frame %#lx byte %zu: %#x, not zero", hpa, i, p[i]);
+	sim_phys_free(sp, again);
+}
+
+/*
+ * 19b. Anonymous memory is zero filled from a recycled frame: the page
+ * written at event 4 is unmapped (its frame poisoned) and mapped again;
+ * the read fault takes the same frame back (last in, first out; the page
+ * tables stay) and finds it zero.
+ */
+static void
+test_anon_zero_fill_recycled(void **state)
+{
+	struct fixture *fx = fx_pair(state);
+	const uint8_t *p;
+	uint64_t a, b;
+	size_t i;
+
+	REPLAY(fx, "vmspace_create vm=1 kind=process",
+	       "mmap vm=1 va=0x400000 len=0x1000 prot=rw- share=private backing=anon",
+	       "sched tid=1 cpu=0", "copyout vm=1 cpu=0 va=0x400000 len=0x1000");
+	a = vm_frame(fx, vmspace(fx, 1), VA);
+	p = sim_phys_ptr(fx->s->sp, a);
+	REPLAY(fx, "munmap vm=1 va=0x400000 len=0x1000");
+	for (i = 0; i < PMAP_PAGE_SIZE; i++)
+		if (p[i] != SIM_POISON)
+			fail_msg("freed frame %#lx byte %zu: %#x, not the poison", a, i, p[i]);
+	REPLAY(fx, "mmap vm=1 va=0x400000 len=0x1000 prot=rw- share=private backing=anon",
+	       "fault vm=1 tid=1 cpu=0 va=0x400000 access=r mode=user");
+	b = vm_frame(fx, vmspace(fx, 1), VA);
+	assert_int_equal(b, a);
+	for (i = 0; i < PMAP_PAGE_SIZE; i++)
+		if (p[i] != 0)
+			fail_msg("zero-filled frame %#lx byte %zu: %#x", b, i, p[i]);
+	assert_no_divergence(fx);
+}
+
 /* Positive controls: a clean scenario in every mode and A/D flavour. */
 static const char *const clean_lines[] = {
 	"vmspace_create vm=1 kind=process",
@@ -240,9 +357,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_replay_leak_teardown), T(test_replay_leak_file),
-		T(test_replay_copy_bytes),    T(test_replay_copyout_pattern),
-		T(test_replay_clean_modes),
+		T(test_replay_leak_teardown),    T(test_replay_leak_file),
+		T(test_replay_copy_bytes),       T(test_replay_copyout_pattern),
+		T(test_file_page_words),         T(test_phys_alloc_raw_poison),
+		T(test_anon_zero_fill_recycled), T(test_replay_clean_modes),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

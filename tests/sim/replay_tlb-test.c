@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "tests/sim/replay_fixture.h"
@@ -342,6 +343,221 @@ test_replay_stale_tlb_large_slots(void **state)
 	}
 }
 
+/*
+ * 8. The TLB's slot masks (sim.h) follow the tags exactly: a CPU's used
+ * mask has slot i while tag[i] is set, a vmspace's pmap's mask while
+ * tag[i] is that pmap, and tag[i] is the entry's pmap.  Checked after
+ * every event of a run that fills 4 KiB and 2 MiB slots on two CPUs for
+ * two vmspaces, replaces ways round robin, moves slots from one vmspace
+ * to the other, and empties them by INVLPG, INVEPT, a fault, a pageout
+ * and an exit.
+ */
+struct mask_walk {
+	struct sim *s;
+	uint64_t owned[SIM_MAX_CPUS][SIM_TLB_MASK_WORDS]; /* the union of the pmaps' masks */
+};
+
+static void
+assert_vmspace_masks(uint64_t key, void *val, void *arg)
+{
+	struct sim_vmspace *vs = val;
+	struct mask_walk *mw = arg;
+	struct pmap *pms[2] = { &vs->x86, &vs->ept };
+	unsigned cpu, i, k;
+	bool want, have;
+
+	(void)key;
+	for (k = 0; k < 2; k++) {
+		for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
+			for (i = 0; i < SIM_TLB_ALL; i++) {
+				struct pmap *tag = mw->s->cpu[cpu].tag[i];
+
+				want = tag == pms[k];
+				have = (vs->tlb_slots[k][cpu].w[i / 64] >> (i % 64) & 1) != 0;
+				if (want != have)
+					fail_msg(
+					    "vmspace %u pmap %u cpu %u slot %u: mask %d, tag %p",
+					    vs->id, k, cpu, i, have, (void *)tag);
+				if (have && (mw->owned[cpu][i / 64] >> (i % 64) & 1))
+					fail_msg("cpu %u slot %u in two pmaps' masks", cpu, i);
+				if (have)
+					mw->owned[cpu][i / 64] |= 1ul << (i % 64);
+			}
+		}
+	}
+}
+
+/* Every mask of @s against the tags; returns the number of slots tagged. */
+static unsigned
+assert_tlb_masks(struct sim *s)
+{
+	struct mask_walk mw = { s, { { 0 } } };
+	unsigned cpu, i, tagged = 0;
+	bool used;
+
+	sim_hash_each(&s->vmspaces, assert_vmspace_masks, &mw);
+	for (cpu = 0; cpu < SIM_MAX_CPUS; cpu++) {
+		for (i = 0; i < SIM_TLB_ALL; i++) {
+			struct sim_cpu *c = &s->cpu[cpu];
+
+			used = (c->used[i / 64] >> (i % 64) & 1) != 0;
+			if (used != (c->tag[i] != NULL) || c->tag[i] != c->tlb[i].pm)
+				fail_msg("cpu %u slot %u: used %d, tag %p, entry's pmap %p", cpu, i,
+				         used, (void *)c->tag[i], (void *)c->tlb[i].pm);
+			if (used != ((mw.owned[cpu][i / 64] >> (i % 64) & 1) != 0))
+				fail_msg("cpu %u slot %u: used %d, in no vmspace's mask", cpu, i,
+				         used);
+			tagged += used;
+		}
+	}
+	return tagged;
+}
+
+static const char *const mask_events[] = {
+	"vmspace_create vm=1 kind=process",
+	"mmap vm=1 va=0x400000 len=0x200000 prot=rw- share=private backing=anon",
+	"mmap vm=1 va=0x40000000 len=0x400000 prot=rw- share=shared backing=device "
+	"hpa=0xc0000000 ma=UC",
+	"sched tid=1 cpu=0",
+	"sched tid=2 cpu=1",
+	/* set 0 of cpu 0: five pages 64 pages apart, the fifth replaces way 0 */
+	"fault vm=1 tid=1 cpu=0 va=0x400000 access=w mode=user",
+	"fault vm=1 tid=1 cpu=0 va=0x440000 access=w mode=user",
+	"fault vm=1 tid=1 cpu=0 va=0x480000 access=r mode=user",
+	"copyout vm=1 cpu=0 va=0x4c0000 len=0x10",
+	"fault vm=1 tid=1 cpu=0 va=0x500000 access=w mode=user",
+	"fault vm=1 tid=1 cpu=0 va=0x40000000 access=w mode=user",
+	"fault vm=1 tid=2 cpu=1 va=0x40200000 access=r mode=user",
+	"fault vm=1 tid=2 cpu=1 va=0x43f000 access=w mode=user",
+	/* a read-only fault: the write then faults on the TLB entry and drops it */
+	"fault vm=1 tid=2 cpu=1 va=0x441000 access=r mode=user",
+	"fault vm=1 tid=2 cpu=1 va=0x441000 access=w mode=user",
+	"fork vm=1 child=2",
+	/* vmspace 2 takes over slots of set 0 on cpu 0 */
+	"fault vm=2 tid=1 cpu=0 va=0x400000 access=r mode=user",
+	"fault vm=2 tid=1 cpu=0 va=0x440000 access=w mode=user",
+	"fault vm=2 tid=1 cpu=0 va=0x40000000 access=r mode=user",
+	"mprotect vm=1 va=0x400000 len=0x1000 prot=r--",
+	"munmap vm=1 va=0x43f000 len=0x3000",
+	"pageout pages=64",
+	"exit vm=2",
+	"munmap vm=1 va=0x40000000 len=0x200000",
+	"check",
+};
+
+static void
+test_tlb_masks_follow_tags(void **state)
+{
+	struct fixture *fx = fx_pair(state);
+	unsigned most = 0, tagged;
+	size_t i;
+
+	for (i = 0; i < NELEM(mask_events); i++) {
+		replay(fx, &mask_events[i], 1);
+		tagged = assert_tlb_masks(fx->s);
+		most = tagged > most ? tagged : most;
+	}
+	assert_no_divergence(fx);
+	/* The run filled slots (the masks were not trivially empty). */
+	assert_true(most >= 8);
+}
+
+/*
+ * 9. A range check reports stale entries in address order, also when the
+ * range's sets wrap from set 63 round to set 0: pages 0x43f000 (set 63,
+ * the kernel's copyout: an x86 entry) and 0x440000 (set 0, the user's
+ * write: an EPT entry) of a 16-page mprotect, with the CPUs ignoring
+ * invalidations.
+ */
+static void
+test_replay_stale_tlb_set_wrap(void **state)
+{
+	struct fixture *fx =
+	    fx_start(state, SIM_MODE_PAIR, SIM_AD_HW, SIM_CHECK_INCREMENTAL, SIM_INJECT_SKIP_INVAL);
+	const char *out, *first, *second;
+
+	REPLAY(fx, "vmspace_create vm=1 kind=process",
+	       "mmap vm=1 va=0x438000 len=0x10000 prot=rw- share=private backing=anon",
+	       "sched tid=1 cpu=0", "fault vm=1 tid=1 cpu=0 va=0x440000 access=w mode=user",
+	       "copyout vm=1 cpu=0 va=0x43f000 len=0x10");
+	assert_no_divergence(fx);
+	REPLAY(fx, "mprotect vm=1 va=0x438000 len=0x10000 prot=r--");
+	ASSERT_DIVERGENCES(fx, 6, "stale TLB", "stale TLB");
+	out = fx_output(fx);
+	first = strstr(out, "cpu 0 caches 0x43f000 -> hpa");
+	second = strstr(out, "cpu 0 caches 0x440000 -> hpa");
+	assert_report_has(fx, "cpu 0 caches 0x43f000 -> hpa %#lx rw- (x86, filled at event 5)",
+	                  vm_frame(fx, vmspace(fx, 1), 0x43f000));
+	assert_report_has(fx, "cpu 0 caches 0x440000 -> hpa %#lx rw- (EPT, filled at event 4)",
+	                  vm_frame(fx, vmspace(fx, 1), 0x440000));
+	assert_non_null(first);
+	assert_non_null(second);
+	assert_true(first < second);
+}
+
+/*
+ * 10. A spurious fault (SDM 3A 4.10.4.3): cpu 0 caches the page r-- (the
+ * pmap kept r-- after mprotect r-- then rw-); cpu 1's write fault makes
+ * the tables rw-, an upgrade that owes no invalidation.  cpu 0's write
+ * faults on its TLB entry, the handler finds the tables allow it (no VM
+ * fault), and the retry walks.  The control: cpu 0's own write fault at
+ * the same point goes to the VM, as the tables refuse it.
+ */
+static void
+test_replay_spurious_fault(void **state)
+{
+	static const char *const upgrade[] = {
+		"fault vm=1 tid=2 cpu=1 va=0x400000 access=w mode=user",
+		"fault vm=1 tid=1 cpu=0 va=0x400000 access=w mode=user",
+	};
+	struct fixture *fx;
+	uint64_t faults, spurious;
+	unsigned k;
+
+	for (k = 0; k < 2; k++) {
+		if (k > 0)
+			assert_int_equal(fx_reset(*state), 0);
+		fx = fx_pair(state);
+		REPLAY(fx, "vmspace_create vm=1 kind=process",
+		       "mmap vm=1 va=0x400000 len=0x1000 prot=rw- share=private backing=anon",
+		       "sched tid=1 cpu=0", "sched tid=2 cpu=1",
+		       "fault vm=1 tid=1 cpu=0 va=0x400000 access=w mode=user",
+		       "mprotect vm=1 va=0x400000 len=0x1000 prot=r--",
+		       "mprotect vm=1 va=0x400000 len=0x1000 prot=rw-",
+		       "fault vm=1 tid=1 cpu=0 va=0x400000 access=r mode=user");
+		faults = fx->s->stats.faults;
+		spurious = fx->s->stats.spurious_faults;
+		replay(fx, &upgrade[k], 2 - k);
+		assert_no_divergence(fx);
+		/* k = 0: cpu 1's VM fault, then cpu 0's spurious one; k = 1: one VM fault */
+		assert_int_equal(fx->s->stats.faults - faults, 1);
+		assert_int_equal(fx->s->stats.spurious_faults - spurious, k == 0 ? 1 : 0);
+	}
+}
+
+/*
+ * 11. A 2 MiB x86 entry (the kernel's copyout into device memory mapped
+ * with a 2 MiB leaf) goes stale when a 4 KiB piece of it is made r--
+ * while the CPUs ignore invalidations: the range check visits the large
+ * slots of the x86 pmap too.
+ */
+static void
+test_replay_stale_tlb_large_x86(void **state)
+{
+	struct fixture *fx =
+	    fx_start(state, SIM_MODE_PAIR, SIM_AD_HW, SIM_CHECK_INCREMENTAL, SIM_INJECT_SKIP_INVAL);
+
+	REPLAY(fx, "vmspace_create vm=1 kind=process",
+	       "mmap vm=1 va=0x40000000 len=0x200000 prot=rw- share=shared backing=device "
+	       "hpa=0xc0000000 ma=UC",
+	       "sched tid=1 cpu=0", "copyout vm=1 cpu=0 va=0x40001000 len=0x10");
+	assert_no_divergence(fx);
+	REPLAY(fx, "mprotect vm=1 va=0x40005000 len=0x1000 prot=r--");
+	ASSERT_DIVERGENCES(fx, 5, "stale TLB");
+	assert_report_has(fx,
+	                  "cpu 0 caches 0x40000000 -> hpa 0xc0000000 rw- (x86, filled at event 4)");
+}
+
 int
 main(void)
 {
@@ -357,6 +573,10 @@ main(void)
 		T(test_replay_fault_loop),
 		T(test_replay_stale_tlb_after_pageout),
 		T(test_replay_stale_tlb_large_slots),
+		T(test_tlb_masks_follow_tags),
+		T(test_replay_stale_tlb_set_wrap),
+		T(test_replay_spurious_fault),
+		T(test_replay_stale_tlb_large_x86),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
