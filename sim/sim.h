@@ -77,6 +77,12 @@ struct sim_vmspace {
 	struct pmap x86, ept;
 	bool has_x86, has_ept;
 	/*
+	 * A conversion's view (verify/vfy_full.c): the EPT pmap was copied
+	 * from the x86 one, so it must hold every x86 page, and it can no
+	 * more say execute-only than x86 can.
+	 */
+	bool converted;
+	/*
 	 * The TLB generation of each pmap (x86, EPT): a flush of the whole
 	 * pmap (full flush, INVEPT) moves it on, and entries filled under an
 	 * older one are gone (sim_tlb.c).
