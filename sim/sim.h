@@ -94,6 +94,12 @@ struct sim_vmspace {
 	struct sim_entry *hint; /* the entry sim_entry_find() found last */
 	struct pmap x86, ept;
 	bool has_x86, has_ept;
+	/*
+	 * A conversion's view (verify/vfy_full.c): the EPT pmap was copied
+	 * from the x86 one, so it must hold every x86 page, and it can no
+	 * more say execute-only than x86 can.
+	 */
+	bool converted;
 	uint64_t tlb_cpus; /* bit n: cpu n has filled a TLB entry for these pmaps */
 	/*
 	 * [pmap: x86, EPT][cpu] bit i: slot i of the cpu is tagged with that

@@ -111,8 +111,11 @@ vfy_check_user_only(struct sim *s, struct sim_vmspace *vs, struct pmap *ept)
 }
 
 /*
- * Every leaf of the conversion of @vs's x86 pmap against the x86 walk.
- * The converted pmap's A/D bits are copies: it is emptied without handing
+ * The conversion of @vs's x86 pmap, as the pair mode checks its two
+ * pmaps: every x86 page against the converted walk (the same frame, write,
+ * execute and memory type, none missing), then every converted leaf against
+ * the VM, with x86's own precision (no execute-only), and the converted
+ * pmap's structure.  The converted pmap's A/D bits are copies: it is emptied without handing
  * them to the pages, which would tell the pageout daemon of accesses that
  * never happened.
  */
@@ -133,8 +136,11 @@ vfy_check_converted(struct sim *s, struct sim_vmspace *vs)
 	if (planted)
 		(void)pmap_remove(&vs->x86, VFY_KERNEL_VA, VFY_KERNEL_VA + PMAP_PAGE_SIZE);
 	view.has_ept = true;
+	view.converted = true;
 	vfy_check_user_only(s, &view, &view.ept);
 	vfy_walkers_init(s, &view, &wk);
+	vfy_check_tables(s, &view, &wk, &view.x86, 0, PMAP_USER_MAX, false, NULL);
+	wk.x86_done = !wk.x86_lost;
 	vfy_check_tables(s, &view, &wk, &view.ept, 0, PMAP_USER_MAX, true, NULL);
 	vfy_walkers_fini(&wk);
 	s->stats.converted_leaves += rep.leaves[0] + rep.leaves[1];
