@@ -16,6 +16,7 @@
 #include "sim/mmu.h"
 #include "sim/report.h"
 #include "sim/vm.h"
+#include "verify/vfy_bits.h"
 #include "verify/vfy_check.h"
 
 static char
@@ -147,11 +148,19 @@ enum vfy_pair_fault {
 	VFY_PAIR_MEMTYPE,
 };
 
+/* Is the x86 leaf of the walk @x accessed?  A is bit 5 at every level (SDM 3A tables 4-15..4-19).
+ */
+static inline bool
+vfy_x86_accessed(const struct sim_walk *x)
+{
+	return (x->entries[x->level] & VFY_BIT(5)) != 0;
+}
+
 /*
  * Pair and convert modes: the EPT pmap @ept says what x86 says, or less.
  * x86 may hold less only where a pageout pass took it (emulated A/D).  A
  * conversion (@converted) holds every page x86 translates, but with
- * emulated A/D a page x86 has not marked accessed arrives without R
+ * emulated A/D a page whose x86 leaf is not accessed arrives without R
  * (not present until its first access, pmap_emulate_ad).
  */
 static inline enum vfy_pair_fault
@@ -161,7 +170,8 @@ vfy_pair_fault(const struct pmap *ept, bool converted, const struct sim_walk *x,
 	bool emulated = (ept->pm_flags & PMAP_EMULATE_AD_BITS) != 0;
 
 	if (!e->ok)
-		return converted && x->ok && !emulated ? VFY_PAIR_X86_ONLY : VFY_PAIR_SAME;
+		return converted && x->ok && (!emulated || vfy_x86_accessed(x)) ? VFY_PAIR_X86_ONLY
+		                                                                : VFY_PAIR_SAME;
 	if (!x->ok)
 		return emulated ? VFY_PAIR_SAME : VFY_PAIR_EPT_ONLY;
 	if (e->hpa != x->hpa)
