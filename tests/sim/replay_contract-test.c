@@ -168,8 +168,9 @@ pde_of(struct fixture *fx, struct pmap *pm, uint64_t va)
 
 /*
  * 2b. The check ends where the reference walk ends.  After
- * pmap_ts_referenced, two checks find nothing: the first walks, the
- * second descends through the table entries the walk went past.  Then the
+ * pmap_ts_referenced, two checks find nothing: the second at the latest
+ * descends through remembered table entries (the first walks unless an
+ * earlier test left the same entries remembered).  Then the
  * EPT PDE above VA (accessed: the user's write set A at every level, SDM
  * 3C 29.3.5) gets bit 3, reserved in a PDE that references a table (SDM
  * 3C 29.3.3.1): the walk ends there, on a misconfigured entry that keeps
