@@ -132,8 +132,10 @@ struct pmap_page {
 	struct pmap_pv *pv_list;    /* 4 KiB mappings of this page */
 	struct pmap_pv *pv_list_2m; /* 2 MiB mappings based at this page */
 	uint64_t hpa;
-	uint32_t ptp_refs; /* page-table page: number of valid entries */
-	uint32_t flags;    /* PMAP_PAGE_*: set by the pmap, cleared by the VM */
+	uint32_t ptp_refs;    /* page-table page: number of valid entries */
+	uint32_t flags;       /* PMAP_PAGE_*: set by the pmap, cleared by the VM */
+	uint32_t pv_wired;    /* wired leaves on pv_list */
+	uint32_t pv_wired_2m; /* wired leaves on pv_list_2m */
 };
 
 #define PMAP_PAGE_DIRTY      0x1 /* a removed or downgraded mapping was dirty */

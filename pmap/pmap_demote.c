@@ -14,18 +14,23 @@ pmap_demote_pv_cost(const struct pmap *pm, pmap_pte_t pde)
 	return (pde & pm->pmap_bits[PMAP_BIT_MANAGED]) ? PMAP_NPTE : 0;
 }
 
-/* Move the superpage's pv entry to its 512 pages. */
+/* Move the superpage's pv entry, and its wiring, to its 512 pages. */
 static void
-pmap_demote_pv(struct pmap *pm, uint64_t base_va, uint64_t hpa)
+pmap_demote_pv(struct pmap *pm, uint64_t base_va, uint64_t hpa, bool wired)
 {
+	struct pmap_page *pg = pmap_page_of(hpa, "pmap_demote");
 	unsigned i;
 
-	pmap_pv_remove(pm, pmap_page_of(hpa, "pmap_demote"), base_va, PMAP_LEVEL_2M);
+	pmap_pv_remove(pm, pg, base_va, PMAP_LEVEL_2M);
+	if (wired)
+		pmap_pv_wire(pg, PMAP_LEVEL_2M, -1);
 	for (i = 0; i < PMAP_NPTE; i++) {
 		uint64_t off = (uint64_t)i << PMAP_PAGE_SHIFT;
 
-		pmap_pv_insert(pm, pmap_page_of(hpa + off, "pmap_demote"), base_va + off,
-		               PMAP_LEVEL_4K);
+		pg = pmap_page_of(hpa + off, "pmap_demote");
+		pmap_pv_insert(pm, pg, base_va + off, PMAP_LEVEL_4K);
+		if (wired)
+			pmap_pv_wire(pg, PMAP_LEVEL_4K, 1);
 	}
 }
 
@@ -56,7 +61,7 @@ pmap_demote(struct pmap *pm, struct pmap_path *p, uint64_t va, struct pmap_resv 
 		pt[i] = pte0 + ((uint64_t)i << PMAP_PAGE_SHIFT);
 	pmap_page_of(pt_hpa, "pmap_demote")->ptp_refs = PMAP_NPTE;
 	if (m.managed)
-		pmap_demote_pv(pm, base_va, m.hpa);
+		pmap_demote_pv(pm, base_va, m.hpa, m.wired);
 	*p->pte[PMAP_LEVEL_2M] = pt_hpa | pm->pm_nonleaf_bits;
 	pm->pm_stats.ptp_count++;
 	pmap_inval_add(iv, base_va);

@@ -30,6 +30,20 @@ pmap_leaf_check(const struct pmap *pm, pmap_pte_t pte, uint64_t va)
 		           pte, pte & EPT_PG_RWX);
 }
 
+/*
+ * The managed leaf @pte at @level comes (@delta 1) or goes (-1): if it is
+ * wired, so does its page's wired pv count.
+ */
+static void
+pmap_leaf_wire_pv(const struct pmap *pm, pmap_pte_t pte, int level, int delta)
+{
+	const pmap_pte_t *bits = pm->pmap_bits;
+
+	if ((pte & bits[PMAP_BIT_W]) == 0 || (pte & bits[PMAP_BIT_MANAGED]) == 0)
+		return;
+	pmap_pv_wire(pmap_page_of(pmap_leaf_frame(pte, level), "pmap_leaf_wire_pv"), level, delta);
+}
+
 /* Install the leaf @pte at @p's deepest level, where no entry is valid. */
 void
 pmap_leaf_install(struct pmap *pm, struct pmap_path *p, uint64_t va, pmap_pte_t pte)
@@ -46,6 +60,7 @@ pmap_leaf_install(struct pmap *pm, struct pmap_path *p, uint64_t va, pmap_pte_t 
 	if (pte & pm->pmap_bits[PMAP_BIT_MANAGED])
 		pmap_pv_insert(pm, pmap_page_of(pmap_leaf_frame(pte, level), "pmap_leaf_install"),
 		               va & ~(pmap_level_size(level) - 1), level);
+	pmap_leaf_wire_pv(pm, pte, level, 1);
 }
 
 /*
@@ -93,6 +108,7 @@ pmap_leaf_clear(struct pmap *pm, struct pmap_path *p, uint64_t va, struct pmap_i
 		if (!iv->forget_ad)
 			pmap_leaf_note_ad(pm, pte, level);
 	}
+	pmap_leaf_wire_pv(pm, pte, level, -1);
 }
 
 /* Remove the leaf at @p's deepest level and free the tables it empties. */
@@ -132,6 +148,8 @@ pmap_leaf_update(struct pmap *pm, pmap_pte_t *ptep, pmap_pte_t npte, uint64_t va
 	pmap_leaf_check(pm, npte, va);
 	*ptep = npte;
 	if ((old ^ npte) & bits[PMAP_BIT_W]) {
+		pmap_leaf_wire_pv(pm, old, level, -1);
+		pmap_leaf_wire_pv(pm, npte, level, 1);
 		if (npte & bits[PMAP_BIT_W])
 			pm->pm_stats.wired_count += n;
 		else

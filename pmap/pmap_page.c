@@ -245,16 +245,15 @@ pmap_page_mapping_count(struct pmap_page *pg)
 	return pmap_page_apply(pg, pmap_page_count_op);
 }
 
-static void
-pmap_page_wired_op(struct pmap_page_walk *w, struct pmap_path *p, uint64_t va)
-{
-	if (*p->pte[p->level] & w->pm->pmap_bits[PMAP_BIT_W])
-		w->result++;
-}
-
-/* How many of the leaves mapping @pg are wired (BSD pmap_page_wired_mappings). */
+/*
+ * How many of the leaves mapping @pg are wired (BSD
+ * pmap_page_wired_mappings): the counts every leaf change keeps with the
+ * pv lists (pmap_pv_wire), @pg's own 4 KiB ones and its 2 MiB frame's.
+ */
 int
 pmap_page_wired_mappings(struct pmap_page *pg)
 {
-	return pmap_page_apply(pg, pmap_page_wired_op);
+	struct pmap_page *base = pmap_plat_page_lookup(pg->hpa & ~(PMAP_PDE_SIZE - 1));
+
+	return (int)(pg->pv_wired + (base != NULL ? base->pv_wired_2m : 0));
 }

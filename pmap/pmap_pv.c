@@ -145,6 +145,20 @@ pmap_pv_remove(struct pmap *pm, struct pmap_page *pg, uint64_t va, int level)
 }
 
 /*
+ * A wired leaf on @pg's @level list came (@delta 1) or went (-1), or a
+ * leaf there was wired or unwired.  The counts make
+ * pmap_page_wired_mappings() one read instead of a walk per pv entry.
+ */
+void
+pmap_pv_wire(struct pmap_page *pg, int level, int delta)
+{
+	if (level == PMAP_LEVEL_4K)
+		pg->pv_wired += delta;
+	else
+		pg->pv_wired_2m += delta;
+}
+
+/*
  * With no entry in use, give back all chunks but the oldest @keep and
  * rebuild the free list from those.
  */

@@ -170,6 +170,7 @@ int pmap_pv_reserve(struct pmap *pm, uint32_t npv, uint32_t *new_chunks);
 void pmap_pv_unreserve(struct pmap *pm, uint32_t new_chunks);
 void pmap_pv_insert(struct pmap *pm, struct pmap_page *pg, uint64_t va, int level);
 void pmap_pv_remove(struct pmap *pm, struct pmap_page *pg, uint64_t va, int level);
+void pmap_pv_wire(struct pmap_page *pg, int level, int delta);
 void pmap_pv_trim(struct pmap *pm, uint64_t keep_chunks);
 void pmap_pv_release(struct pmap *pm);
 struct pmap_page *pmap_page_of(uint64_t hpa, const char *who);

@@ -117,6 +117,57 @@ test_make_other(struct tctx *t)
 }
 
 /*
+ * Count into @want the wired managed leaves under @table, per frame: [0]
+ * the 4 KiB ones, [1] the 2 MiB ones (at their first frame).
+ */
+static void
+test_count_wired(const struct pmap *pm, uint64_t table, int level, uint32_t (*want)[2])
+{
+	const pmap_pte_t *pt = pmap_table(table);
+	pmap_pte_t wm = pm->pmap_bits[PMAP_BIT_W] | pm->pmap_bits[PMAP_BIT_MANAGED];
+	unsigned i;
+
+	for (i = 0; i < PMAP_NPTE; i++) {
+		if (!pmap_pte_valid(pm, pt[i]))
+			continue;
+		if (level > 0 && !pmap_pte_is_leaf(pm, pt[i], level))
+			test_count_wired(pm, pt[i] & PMAP_FRAME_4K, level - 1, want);
+		else if ((pt[i] & wm) == wm)
+			want[pmap_leaf_frame(pt[i], level) >> PMAP_PAGE_SHIFT][level != 0]++;
+	}
+}
+
+/*
+ * Every page's wired pv counts (pmap_pv_wire) must be what the tables of
+ * the live pmaps say.
+ */
+static void
+test_assert_wired_counts(struct tctx *t)
+{
+	struct sim_phys *sp = t->sp;
+	uint32_t(*want)[2] = calloc(sp->npages, sizeof(*want));
+	uint64_t i;
+
+	assert_non_null(want);
+	if (t->pm_live)
+		test_count_wired(&t->pm, t->pm.pm_root_hpa, PMAP_NLEVELS - 1, want);
+	if (t->other_live)
+		test_count_wired(&t->other, t->other.pm_root_hpa, PMAP_NLEVELS - 1, want);
+	for (i = 0; i < sp->npages; i++) {
+		struct pmap_page *pg = &sp->pages[i].md;
+
+		uint32_t w4k = want[i][0], w2m = want[i][1];
+
+		if (pg->pv_wired != w4k || pg->pv_wired_2m != w2m) {
+			free(want);
+			fail_msg("hpa %#lx: wired pv counts 4K %u 2M %u, tables say 4K %u 2M %u",
+			         i << PMAP_PAGE_SHIFT, pg->pv_wired, pg->pv_wired_2m, w4k, w2m);
+		}
+	}
+	free(want);
+}
+
+/*
  * Release what is alive and require every frame back: a pmap that leaks
  * a table or a pv chunk fails here.  A test that corrupted a pmap marks it
  * not live; its frames are then abandoned with the machine, unchecked.
@@ -128,6 +179,8 @@ test_teardown(void **state)
 	uint64_t in_use;
 	bool checked = t->pm_live && (t->other_live || !t->other_made);
 
+	if (checked)
+		test_assert_wired_counts(t);
 	if (t->pm_live)
 		pmap_release(&t->pm);
 	if (t->other_live)

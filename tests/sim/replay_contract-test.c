@@ -149,6 +149,59 @@ test_replay_not_rearmed_control(void **state)
 	}
 }
 
+/* The PDE of @va in @pm's tables, reached raw from the root. */
+static uint64_t *
+pde_of(struct fixture *fx, struct pmap *pm, uint64_t va)
+{
+	uint64_t hpa = pm->pm_root_hpa, *t;
+	int level;
+
+	for (level = 3; level > 1; level--) {
+		t = sim_phys_ptr(fx->s->sp, hpa);
+		assert_non_null(t);
+		hpa = t[(va >> (12 + 9 * level)) & 511] & 0x000ffffffffff000ul;
+	}
+	t = sim_phys_ptr(fx->s->sp, hpa);
+	assert_non_null(t);
+	return &t[(va >> 21) & 511];
+}
+
+/*
+ * 2b. The check ends where the reference walk ends.  After
+ * pmap_ts_referenced, two checks find nothing: the second at the latest
+ * descends through remembered table entries (the first walks unless an
+ * earlier test left the same entries remembered).  Then the
+ * EPT PDE above VA (accessed: the user's write set A at every level, SDM
+ * 3C 29.3.5) gets bit 3, reserved in a PDE that references a table (SDM
+ * 3C 29.3.3.1): the walk ends there, on a misconfigured entry that keeps
+ * A, and the check must say so rather than descend to the cleared PTE.
+ */
+static void
+test_replay_rearmed_walk_ends_early(void **state)
+{
+	struct fixture *fx = fx_start(state, SIM_MODE_PAIR, SIM_AD_HW, SIM_CHECK_INCREMENTAL, 0);
+	struct sim_vmspace *vs;
+	struct sim_page *pg;
+	uint64_t *pde;
+
+	scenario_one_page(fx, 0x1000);
+	vs = vmspace(fx, 1);
+	pg = sim_phys_page(fx->s->sp, vm_frame(fx, vs, VA));
+	assert_int_equal(pmap_ts_referenced(&pg->md), 2);
+	vfy_check_rearmed(fx->s, pg, false);
+	vfy_check_rearmed(fx->s, pg, false);
+	assert_no_divergence(fx);
+	pde = pde_of(fx, &vs->ept, VA);
+	assert_int_equal(*pde & 0x188, 0x100); /* A, not PS, bit 3 clear */
+	poke64(fx, pde, *pde | 0x8);
+	vfy_check_rearmed(fx->s, pg, false);
+	ASSERT_DIVERGENCES(fx, 4, "accessed after ts_referenced");
+	assert_report_has(fx,
+	                  "EPT leaf %#lx of page %#lx keeps A after pmap_ts_referenced: the next "
+	                  "access will not be seen",
+	                  *pde, pg->md.hpa);
+}
+
 /*
  * 3. An EPT pmap converted from a user range must hold nothing in PML4
  * entries 256-511.  A leaf at gpa 0x800000000000 stands for the kernel
@@ -186,6 +239,7 @@ main(void)
 		T(test_replay_page_freed_before_inval_control),
 		T(test_replay_not_rearmed),
 		T(test_replay_not_rearmed_control),
+		T(test_replay_rearmed_walk_ends_early),
 		T(test_replay_converted_kernel_address),
 	};
 
