@@ -28,6 +28,19 @@ vfy_ept_pass_needed(const struct vfy_walkers *wk, uint64_t sva, uint64_t eva, bo
 	return structure || !wk->x86_done || wk->both_ok != (eva - sva) >> PMAP_PAGE_SHIFT;
 }
 
+/* [sva, eva), page-aligned, in @vs's pmaps, through @wk (initialised for @vs). */
+static void
+vfy_check_walkers(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk, uint64_t sva,
+                  uint64_t eva, bool structure, struct sim_hash *writers)
+{
+	if (vs->has_x86) {
+		vfy_check_tables(s, vs, wk, &vs->x86, sva, eva, structure, writers);
+		wk->x86_done = !wk->x86_lost;
+	}
+	if (vs->has_ept && vfy_ept_pass_needed(wk, sva, eva, structure))
+		vfy_check_tables(s, vs, wk, &vs->ept, sva, eva, structure, writers);
+}
+
 /* [sva, eva), page-aligned, in @vs's pmaps. */
 static void
 vfy_check_space(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva, bool structure,
@@ -36,12 +49,24 @@ vfy_check_space(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t ev
 	struct vfy_walkers wk;
 
 	vfy_walkers_init(s, vs, &wk);
-	if (vs->has_x86) {
-		vfy_check_tables(s, vs, &wk, &vs->x86, sva, eva, structure, writers);
-		wk.x86_done = !wk.x86_lost;
-	}
-	if (vs->has_ept && vfy_ept_pass_needed(&wk, sva, eva, structure))
-		vfy_check_tables(s, vs, &wk, &vs->ept, sva, eva, structure, writers);
+	vfy_check_walkers(s, vs, &wk, sva, eva, structure, writers);
+	vfy_walkers_fini(&wk);
+}
+
+/*
+ * [sva, eva), page-aligned, in @vs's pmaps, then the TLB entries caching
+ * it, walked through the same cursors: nothing changes the tables in
+ * between, and an entry's walk is mostly one the check has just done.
+ */
+static void
+vfy_check_range(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
+{
+	struct vfy_walkers wk;
+
+	vfy_walkers_init(s, vs, &wk);
+	vfy_check_walkers(s, vs, &wk, sva, eva, false, NULL);
+	(void)sim_tlb_check_walkers(s, vs, sva, eva, vs->has_x86 ? &wk.x86 : NULL,
+	                            vs->has_ept ? &wk.ept : NULL);
 	vfy_walkers_fini(&wk);
 }
 
@@ -201,8 +226,7 @@ vfy_check_touched(struct sim *s)
 	for (i = 0; i < s->ntouched; i++) {
 		struct sim_touched *t = &s->touched[i];
 
-		vfy_check_space(s, t->vs, t->va, t->va + PMAP_PAGE_SIZE, false, NULL);
-		sim_tlb_check(s, t->vs, t->va, t->va + PMAP_PAGE_SIZE);
+		vfy_check_range(s, t->vs, t->va, t->va + PMAP_PAGE_SIZE);
 	}
 }
 
@@ -229,6 +253,5 @@ vfy_check_event(struct sim *s, const struct trace_event *ev)
 		vfy_check_space(s, child, 0, sim_vm_user_limit(s, child), false, NULL);
 	if (ev->op != TRACE_FORK && ev->op != TRACE_EXEC)
 		vfy_event_range(ev, &sva, &eva);
-	vfy_check_space(s, vs, sva, eva, false, NULL);
-	sim_tlb_check(s, vs, sva, eva);
+	vfy_check_range(s, vs, sva, eva);
 }
