@@ -519,6 +519,18 @@ sim_tlb_check_cpu(struct sim *s, unsigned cpu, const uint64_t *a, const uint64_t
 	return found + sim_tlb_check_bits(s, cpu, SIM_TLB_LARGE_BASE, a[large] | b[large], sc);
 }
 
+/* Does @cpu hold an entry of @vs's pmaps? */
+static bool
+sim_tlb_holds(const struct sim_vmspace *vs, unsigned cpu)
+{
+	uint64_t any = 0;
+	unsigned k;
+
+	for (k = 0; k < SIM_TLB_MASK_WORDS; k++)
+		any |= vs->tlb_slots[0][cpu].w[k] | vs->tlb_slots[1][cpu].w[k];
+	return any != 0;
+}
+
 uint64_t
 sim_tlb_check_walkers(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva,
                       struct sim_walker *x86, struct sim_walker *ept)
@@ -532,9 +544,11 @@ sim_tlb_check_walkers(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint6
 		cpu = (unsigned)__builtin_ctzll(cpus);
 		if (vs == NULL)
 			found += sim_tlb_check_cpu(s, cpu, s->cpu[cpu].used, none, &sc);
-		else
+		else if (sim_tlb_holds(vs, cpu))
 			found += sim_tlb_check_cpu(s, cpu, vs->tlb_slots[0][cpu].w,
 			                           vs->tlb_slots[1][cpu].w, &sc);
+		else
+			vs->tlb_cpus &= ~(1ul << cpu); /* until its next fill for @vs */
 	}
 	return found;
 }
