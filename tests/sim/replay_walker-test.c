@@ -420,6 +420,43 @@ test_tlb_check_walkers(void **state)
 	tlb_restore(fx, vs, &sv);
 }
 
+/*
+ * The checks after one event share the walkers of a vmspace from range
+ * to range, each range with its own pass state.  The pageout touched VA
+ * (clean: the x86 pass finds it translated in both formats, the EPT pass
+ * is skipped) and then VA2, whose x86 leaf lost P: its range, like a
+ * range checked alone (test_ept_pass_after_x86_miss), is reported by the
+ * x86 pass and again by the EPT pass, which a count of both-translated
+ * pages carried over from VA's range would skip.
+ */
+static void
+test_event_ranges_share_walkers(void **state)
+{
+	struct fixture *fx = fx_pair(state);
+	const struct trace_event ev = { .op = TRACE_SCHED, .vm = 1 };
+	struct sim_vmspace *vs;
+	struct sim *s = fx->s;
+	uint64_t *pte;
+
+	scenario_two_pages_user(fx);
+	vs = vmspace(fx, 1);
+	pte = pte_of(fx, &vs->x86, VA2, NULL);
+	poke64(fx, pte, *pte & ~1ul);
+	if (s->touched_cap < 2) {
+		s->touched = realloc(s->touched, 2 * sizeof(*s->touched));
+		assert_non_null(s->touched);
+		s->touched_cap = 2;
+	}
+	s->touched[0] = (struct sim_touched){ vs, VA };
+	s->touched[1] = (struct sim_touched){ vs, VA2 };
+	s->ntouched = 2;
+	vfy_check_event(s, &ev);
+	s->ntouched = 0;
+	ASSERT_DIVERGENCES(fx, 5, "formats disagree", "formats disagree");
+	assert_report_has(fx, "EPT maps 0x401000 to hpa %#lx, x86 maps nothing",
+	                  vm_frame(fx, vs, VA2));
+}
+
 int
 main(void)
 {
@@ -427,6 +464,7 @@ main(void)
 		T(test_walker_equals_mmu_walk),       T(test_vm_resident_run),
 		T(test_device_run_checks_every_page), T(test_check_run_bounds),
 		T(test_ept_pass_after_x86_miss),      T(test_tlb_check_walkers),
+		T(test_event_ranges_share_walkers),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
