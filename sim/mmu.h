@@ -93,5 +93,14 @@ void sim_tlb_forget_vmspace(struct sim *s, struct sim_vmspace *vs);
  * an address in [sva, eva) that grants more than its tables.
  */
 uint64_t sim_tlb_check(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva);
+/*
+ * sim_tlb_check(), the entries of @x86's and @ept's pmaps walked through
+ * those cursors (either NULL: plain walks), which may have walked the
+ * same tables before (a check of the range): the same reports, in the
+ * same order, without walking again the tables above neighbouring
+ * entries.  The tables must not have changed since their init.
+ */
+uint64_t sim_tlb_check_walkers(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva,
+                               struct sim_walker *x86, struct sim_walker *ept);
 
 #endif /* EPTSIM_SIM_MMU_H */

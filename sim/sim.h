@@ -100,7 +100,11 @@ struct sim_vmspace {
 	 * more say execute-only than x86 can.
 	 */
 	bool converted;
-	uint64_t tlb_cpus; /* bit n: cpu n has filled a TLB entry for these pmaps */
+	/*
+	 * Bit n: cpu n may hold a TLB entry of these pmaps (set by each fill;
+	 * a range check clears it for a cpu found holding none).
+	 */
+	uint64_t tlb_cpus;
 	/*
 	 * [pmap: x86, EPT][cpu] bit i: slot i of the cpu is tagged with that
 	 * pmap (its tag[i]), so lookups, invalidations and range checks visit

@@ -333,40 +333,79 @@ sim_tlb_page_stale(const struct sim_tlb_entry *t, uint64_t off, const struct sim
  * now map with smaller pages (a demotion) must still hold for every 4 KiB
  * page of its span.
  */
+/*
+ * The walk of @va for @t's pmap: through @wk, a cursor of that pmap, when
+ * not NULL (mmu.h: the same result), else a plain walk.
+ */
+static void
+sim_tlb_walk(struct sim *s, const struct sim_tlb_entry *t, struct sim_walker *wk, uint64_t va,
+             struct sim_walk *w)
+{
+	if (wk != NULL)
+		sim_walker_walk(wk, va, w);
+	else
+		sim_mmu_walk(s, t->pm, va, w);
+}
+
 static bool
-sim_tlb_stale(struct sim *s, const struct sim_tlb_entry *t, struct sim_walk *w)
+sim_tlb_stale(struct sim *s, const struct sim_tlb_entry *t, struct sim_walker *wk,
+              struct sim_walk *w)
 {
 	uint64_t off;
 
-	sim_mmu_walk(s, t->pm, t->va, w);
+	sim_tlb_walk(s, t, wk, t->va, w);
 	if (sim_tlb_page_stale(t, 0, w))
 		return true;
 	if (w->page_size >= t->size)
 		return false;
 	for (off = PMAP_PAGE_SIZE; off < t->size; off += PMAP_PAGE_SIZE) {
-		sim_mmu_walk(s, t->pm, t->va + off, w);
+		sim_tlb_walk(s, t, wk, t->va + off, w);
 		if (sim_tlb_page_stale(t, off, w))
 			return true;
 	}
 	return false;
 }
 
-/* Does @t hold a translation of @vs's pmaps (any vmspace's when NULL) in [sva, eva)? */
+/*
+ * What a range check looks for: the entries of @vs's pmaps (any
+ * vmspace's when NULL) caching an address in [sva, eva); walked through
+ * @wk[0] (x86) and @wk[1] (EPT) where they are cursors of the entry's
+ * pmap.
+ */
+struct sim_tlb_scope {
+	struct sim_vmspace *vs;
+	uint64_t sva, eva;
+	struct sim_walker *wk[2];
+};
+
+/* Does @t hold a translation @sc looks for? */
 static bool
-sim_tlb_wanted(const struct sim_tlb_entry *t, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
+sim_tlb_wanted(const struct sim_tlb_entry *t, const struct sim_tlb_scope *sc)
 {
-	if (t->pm == NULL || t->va >= eva || t->va + t->size <= sva)
+	if (t->pm == NULL || t->va >= sc->eva || t->va + t->size <= sc->sva)
 		return false;
-	return vs == NULL || t->pm->pm_plat == vs;
+	return sc->vs == NULL || t->pm->pm_plat == sc->vs;
+}
+
+/* The cursor of @sc for @t's pmap, or NULL. */
+static struct sim_walker *
+sim_tlb_cursor(const struct sim_tlb_scope *sc, const struct sim_tlb_entry *t)
+{
+	if (sc->wk[0] != NULL && sc->wk[0]->pm == t->pm)
+		return sc->wk[0];
+	if (sc->wk[1] != NULL && sc->wk[1]->pm == t->pm)
+		return sc->wk[1];
+	return NULL;
 }
 
 static uint64_t
-sim_tlb_check_one(struct sim *s, unsigned cpu, struct sim_tlb_entry *t)
+sim_tlb_check_one(struct sim *s, unsigned cpu, struct sim_tlb_entry *t,
+                  const struct sim_tlb_scope *sc)
 {
 	struct sim_walk w;
 	char desc[160];
 
-	if (!sim_tlb_stale(s, t, &w))
+	if (!sim_tlb_stale(s, t, sim_tlb_cursor(sc, t), &w))
 		return 0;
 	sim_diverge(s, t->pm->pm_plat, t->va, "stale TLB",
 	            "cpu %u caches %#lx -> hpa %#lx %c%c%c (%s, filled at event %lu); the tables "
@@ -378,26 +417,24 @@ sim_tlb_check_one(struct sim *s, unsigned cpu, struct sim_tlb_entry *t)
 	return 1;
 }
 
-/* Slot @i of @cpu: reported when it caches a stale translation of @vs in [sva, eva). */
+/* Slot @i of @cpu: reported when it caches a stale translation @sc looks for. */
 static uint64_t
-sim_tlb_check_slot(struct sim *s, unsigned cpu, unsigned i, struct sim_vmspace *vs, uint64_t sva,
-                   uint64_t eva)
+sim_tlb_check_slot(struct sim *s, unsigned cpu, unsigned i, const struct sim_tlb_scope *sc)
 {
-	if (!sim_tlb_wanted(&s->cpu[cpu].tlb[i], vs, sva, eva))
+	if (!sim_tlb_wanted(&s->cpu[cpu].tlb[i], sc))
 		return 0;
-	return sim_tlb_check_one(s, cpu, &s->cpu[cpu].tlb[i]);
+	return sim_tlb_check_one(s, cpu, &s->cpu[cpu].tlb[i], sc);
 }
 
 /* The slots among @bits (slot @base + bit) of @cpu, in order. */
 static inline uint64_t
 sim_tlb_check_bits(struct sim *s, unsigned cpu, unsigned base, uint64_t bits,
-                   struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
+                   const struct sim_tlb_scope *sc)
 {
 	uint64_t found = 0;
 
 	for (; bits != 0; bits &= bits - 1)
-		found += sim_tlb_check_slot(s, cpu, base + (unsigned)__builtin_ctzll(bits), vs, sva,
-		                            eva);
+		found += sim_tlb_check_slot(s, cpu, base + (unsigned)__builtin_ctzll(bits), sc);
 	return found;
 }
 
@@ -413,15 +450,16 @@ sim_tlb_mask_range(uint64_t *m, unsigned lo, unsigned hi)
 }
 
 /*
- * The 4 KiB slots among @a | @b of @cpu in the sets [sva, eva) covers
- * (all of them past SIM_TLB_SETS pages), from @sva's set on round the ring.
+ * The 4 KiB slots among @a | @b of @cpu in the sets @sc's range covers
+ * (all of them past SIM_TLB_SETS pages), from its first set on round the
+ * ring.
  */
 static uint64_t
 sim_tlb_check_ring(struct sim *s, unsigned cpu, const uint64_t *a, const uint64_t *b,
-                   struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
+                   const struct sim_tlb_scope *sc)
 {
 	uint64_t range[SIM_TLB_LARGE_BASE / 64] = { 0 }, m[SIM_TLB_LARGE_BASE / 64];
-	uint64_t found = 0, npages;
+	uint64_t found = 0, npages, sva = sc->sva, eva = sc->eva;
 	const unsigned words = SIM_TLB_LARGE_BASE / 64;
 	unsigned first = 0, end, k, w, sh;
 
@@ -440,15 +478,15 @@ sim_tlb_check_ring(struct sim *s, unsigned cpu, const uint64_t *a, const uint64_
 		m[k] = a[k] | b[k];
 	w = first / 64;
 	sh = first % 64;
-	found += sim_tlb_check_bits(s, cpu, w * 64, m[w] & range[w] & (~0ul << sh), vs, sva, eva);
+	found += sim_tlb_check_bits(s, cpu, w * 64, m[w] & range[w] & (~0ul << sh), sc);
 	for (k = 1; k < words; k++) {
 		w = (first / 64 + k) % words;
-		found += sim_tlb_check_bits(s, cpu, w * 64, m[w] & range[w], vs, sva, eva);
+		found += sim_tlb_check_bits(s, cpu, w * 64, m[w] & range[w], sc);
 	}
 	w = first / 64;
 	if (sh != 0)
-		found += sim_tlb_check_bits(s, cpu, w * 64, m[w] & range[w] & ((1ul << sh) - 1), vs,
-		                            sva, eva);
+		found +=
+		    sim_tlb_check_bits(s, cpu, w * 64, m[w] & range[w] & ((1ul << sh) - 1), sc);
 	return found;
 }
 
@@ -456,49 +494,69 @@ sim_tlb_check_ring(struct sim *s, unsigned cpu, const uint64_t *a, const uint64_
 #define SIM_TLB_FEW_PAGES 8
 
 /*
- * The entries of @cpu that may cache [sva, eva): the 4 KiB ones of the
+ * The entries of @cpu that may cache @sc's range: the 4 KiB ones of the
  * sets it covers, in address order, then the large ones; among them only
  * the slots @a or @b has.
  */
 static uint64_t
 sim_tlb_check_cpu(struct sim *s, unsigned cpu, const uint64_t *a, const uint64_t *b,
-                  struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
+                  const struct sim_tlb_scope *sc)
 {
 	const unsigned large = SIM_TLB_LARGE_BASE / 64;
 	uint64_t found = 0, va, ways;
 	unsigned set;
 
-	if (eva - sva <= SIM_TLB_FEW_PAGES * PMAP_PAGE_SIZE) {
-		for (va = sva; va < eva; va += PMAP_PAGE_SIZE) {
+	if (sc->eva - sc->sva <= SIM_TLB_FEW_PAGES * PMAP_PAGE_SIZE) {
+		for (va = sc->sva; va < sc->eva; va += PMAP_PAGE_SIZE) {
 			set = sim_tlb_set(va);
 			ways =
 			    (a[set / 64] | b[set / 64]) >> (set % 64) & ((1ul << SIM_TLB_WAYS) - 1);
-			found += sim_tlb_check_bits(s, cpu, set, ways, vs, sva, eva);
+			found += sim_tlb_check_bits(s, cpu, set, ways, sc);
 		}
 	} else {
-		found += sim_tlb_check_ring(s, cpu, a, b, vs, sva, eva);
+		found += sim_tlb_check_ring(s, cpu, a, b, sc);
 	}
-	return found +
-	       sim_tlb_check_bits(s, cpu, SIM_TLB_LARGE_BASE, a[large] | b[large], vs, sva, eva);
+	return found + sim_tlb_check_bits(s, cpu, SIM_TLB_LARGE_BASE, a[large] | b[large], sc);
+}
+
+/* Does @cpu hold an entry of @vs's pmaps? */
+static bool
+sim_tlb_holds(const struct sim_vmspace *vs, unsigned cpu)
+{
+	uint64_t any = 0;
+	unsigned k;
+
+	for (k = 0; k < SIM_TLB_MASK_WORDS; k++)
+		any |= vs->tlb_slots[0][cpu].w[k] | vs->tlb_slots[1][cpu].w[k];
+	return any != 0;
+}
+
+uint64_t
+sim_tlb_check_walkers(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva,
+                      struct sim_walker *x86, struct sim_walker *ept)
+{
+	static const uint64_t none[SIM_TLB_MASK_WORDS];
+	const struct sim_tlb_scope sc = { vs, sva & ~(PMAP_PAGE_SIZE - 1), eva, { x86, ept } };
+	uint64_t found = 0, cpus = vs != NULL ? vs->tlb_cpus & s->cpus_used : s->cpus_used;
+	unsigned cpu;
+
+	for (; cpus != 0; cpus &= cpus - 1) {
+		cpu = (unsigned)__builtin_ctzll(cpus);
+		if (vs == NULL)
+			found += sim_tlb_check_cpu(s, cpu, s->cpu[cpu].used, none, &sc);
+		else if (sim_tlb_holds(vs, cpu))
+			found += sim_tlb_check_cpu(s, cpu, vs->tlb_slots[0][cpu].w,
+			                           vs->tlb_slots[1][cpu].w, &sc);
+		else
+			vs->tlb_cpus &= ~(1ul << cpu); /* until its next fill for @vs */
+	}
+	return found;
 }
 
 uint64_t
 sim_tlb_check(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva)
 {
-	static const uint64_t none[SIM_TLB_MASK_WORDS];
-	uint64_t found = 0, cpus = vs != NULL ? vs->tlb_cpus & s->cpus_used : s->cpus_used;
-	unsigned cpu;
-
-	sva &= ~(PMAP_PAGE_SIZE - 1);
-	for (; cpus != 0; cpus &= cpus - 1) {
-		cpu = (unsigned)__builtin_ctzll(cpus);
-		if (vs == NULL)
-			found += sim_tlb_check_cpu(s, cpu, s->cpu[cpu].used, none, vs, sva, eva);
-		else
-			found += sim_tlb_check_cpu(s, cpu, vs->tlb_slots[0][cpu].w,
-			                           vs->tlb_slots[1][cpu].w, vs, sva, eva);
-	}
-	return found;
+	return sim_tlb_check_walkers(s, vs, sva, eva, NULL, NULL);
 }
 
 /*
@@ -518,7 +576,7 @@ sim_tlb_freed_one(struct sim *s, unsigned cpu, unsigned i, struct pmap *pm, uint
 	struct sim_walk w;
 	char desc[160];
 
-	if (t->pm != pm || !sim_tlb_stale(s, t, &w))
+	if (t->pm != pm || !sim_tlb_stale(s, t, NULL, &w))
 		return;
 	sim_diverge(s, pm->pm_plat, t->va, "page freed before invalidation",
 	            "the pmap freed its page %#lx while cpu %u caches %#lx -> hpa "

@@ -231,13 +231,19 @@ vfy_check_pair(struct sim *s, struct sim_vmspace *vs, struct pmap *ept, uint64_t
 }
 
 void
-vfy_walkers_init(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk)
+vfy_walkers_range(struct vfy_walkers *wk)
 {
 	wk->x86_done = wk->x86_lost = false;
-	wk->x86_ok = wk->ok_inline;
-	wk->capok = sizeof(wk->ok_inline) / sizeof(wk->ok_inline[0]);
 	wk->nok = wk->nextok = 0;
 	wk->both_ok = 0;
+}
+
+void
+vfy_walkers_init(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk)
+{
+	wk->x86_ok = wk->ok_inline;
+	wk->capok = sizeof(wk->ok_inline) / sizeof(wk->ok_inline[0]);
+	vfy_walkers_range(wk);
 	if (vs->has_x86)
 		sim_walker_init(s, &wk->x86, &vs->x86);
 	if (vs->has_ept)

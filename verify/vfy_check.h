@@ -46,6 +46,12 @@ struct vfy_walkers {
 /* Not to be moved once initialised. */
 void vfy_walkers_init(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk);
 void vfy_walkers_fini(struct vfy_walkers *wk);
+/*
+ * The next range of the same check (the tables unchanged since the
+ * init): the cursors go on, the x86 pass's list starts empty (its buffer
+ * kept).
+ */
+void vfy_walkers_range(struct vfy_walkers *wk);
 
 /* vfy_check_va with @vs's walks at @va done (x->ok / e->ok false where none). */
 void vfy_check_walked(struct sim *s, struct sim_vmspace *vs, uint64_t va, const struct sim_walk *x,

@@ -28,6 +28,19 @@ vfy_ept_pass_needed(const struct vfy_walkers *wk, uint64_t sva, uint64_t eva, bo
 	return structure || !wk->x86_done || wk->both_ok != (eva - sva) >> PMAP_PAGE_SHIFT;
 }
 
+/* [sva, eva), page-aligned, in @vs's pmaps, through @wk (initialised for @vs). */
+static void
+vfy_check_walkers(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk, uint64_t sva,
+                  uint64_t eva, bool structure, struct sim_hash *writers)
+{
+	if (vs->has_x86) {
+		vfy_check_tables(s, vs, wk, &vs->x86, sva, eva, structure, writers);
+		wk->x86_done = !wk->x86_lost;
+	}
+	if (vs->has_ept && vfy_ept_pass_needed(wk, sva, eva, structure))
+		vfy_check_tables(s, vs, wk, &vs->ept, sva, eva, structure, writers);
+}
+
 /* [sva, eva), page-aligned, in @vs's pmaps. */
 static void
 vfy_check_space(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva, bool structure,
@@ -36,13 +49,41 @@ vfy_check_space(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t ev
 	struct vfy_walkers wk;
 
 	vfy_walkers_init(s, vs, &wk);
-	if (vs->has_x86) {
-		vfy_check_tables(s, vs, &wk, &vs->x86, sva, eva, structure, writers);
-		wk.x86_done = !wk.x86_lost;
-	}
-	if (vs->has_ept && vfy_ept_pass_needed(&wk, sva, eva, structure))
-		vfy_check_tables(s, vs, &wk, &vs->ept, sva, eva, structure, writers);
+	vfy_check_walkers(s, vs, &wk, sva, eva, structure, writers);
 	vfy_walkers_fini(&wk);
+}
+
+/*
+ * The walkers of the checks after one event: the tables do not change
+ * while they run, so the checks of one vmspace share their cursors.
+ */
+struct vfy_event_walkers {
+	struct sim_vmspace *vs; /* whose walkers @wk are, or NULL */
+	struct vfy_walkers wk;
+};
+
+/*
+ * [sva, eva), page-aligned, in @vs's pmaps, then the TLB entries caching
+ * it, walked through the same cursors: an entry's walk is mostly one the
+ * check has just done.
+ */
+static void
+vfy_check_range(struct sim *s, struct vfy_event_walkers *ew, struct sim_vmspace *vs, uint64_t sva,
+                uint64_t eva)
+{
+	struct vfy_walkers *wk = &ew->wk;
+
+	if (ew->vs == vs) {
+		vfy_walkers_range(wk);
+	} else {
+		if (ew->vs != NULL)
+			vfy_walkers_fini(wk);
+		vfy_walkers_init(s, vs, wk);
+		ew->vs = vs;
+	}
+	vfy_check_walkers(s, vs, wk, sva, eva, false, NULL);
+	(void)sim_tlb_check_walkers(s, vs, sva, eva, vs->has_x86 ? &wk->x86 : NULL,
+	                            vs->has_ept ? &wk->ept : NULL);
 }
 
 /*
@@ -194,15 +235,14 @@ vfy_event_range(const struct trace_event *ev, uint64_t *sva, uint64_t *eva)
  * mapped more than that is reached by the next full check).
  */
 static void
-vfy_check_touched(struct sim *s)
+vfy_check_touched(struct sim *s, struct vfy_event_walkers *ew)
 {
 	size_t i;
 
 	for (i = 0; i < s->ntouched; i++) {
 		struct sim_touched *t = &s->touched[i];
 
-		vfy_check_space(s, t->vs, t->va, t->va + PMAP_PAGE_SIZE, false, NULL);
-		sim_tlb_check(s, t->vs, t->va, t->va + PMAP_PAGE_SIZE);
+		vfy_check_range(s, ew, t->vs, t->va, t->va + PMAP_PAGE_SIZE);
 	}
 }
 
@@ -215,20 +255,24 @@ void
 vfy_check_event(struct sim *s, const struct trace_event *ev)
 {
 	struct sim_vmspace *vs = sim_vmspace_find(s, ev->vm), *child;
+	struct vfy_event_walkers ew;
 	uint64_t sva = 0, eva;
 
+	ew.vs = NULL; /* (not the whole struct: its walkers are set as needed) */
 	if (s->cfg.check == SIM_CHECK_FULL || s->touched_overflow) {
 		vfy_check_full(s);
 		return;
 	}
-	vfy_check_touched(s);
-	if (vs == NULL || ev->op == TRACE_VMSPACE_CREATE || ev->op == TRACE_SCHED)
-		return; /* nothing mapped changed (exit: the leak check is at the end) */
-	eva = sim_vm_user_limit(s, vs);
-	if (ev->op == TRACE_FORK && (child = sim_vmspace_find(s, ev->child)) != NULL)
-		vfy_check_space(s, child, 0, sim_vm_user_limit(s, child), false, NULL);
-	if (ev->op != TRACE_FORK && ev->op != TRACE_EXEC)
-		vfy_event_range(ev, &sva, &eva);
-	vfy_check_space(s, vs, sva, eva, false, NULL);
-	sim_tlb_check(s, vs, sva, eva);
+	vfy_check_touched(s, &ew);
+	if (vs != NULL && ev->op != TRACE_VMSPACE_CREATE && ev->op != TRACE_SCHED) {
+		/* else nothing mapped changed (exit: the leak check is at the end) */
+		eva = sim_vm_user_limit(s, vs);
+		if (ev->op == TRACE_FORK && (child = sim_vmspace_find(s, ev->child)) != NULL)
+			vfy_check_space(s, child, 0, sim_vm_user_limit(s, child), false, NULL);
+		if (ev->op != TRACE_FORK && ev->op != TRACE_EXEC)
+			vfy_event_range(ev, &sva, &eva);
+		vfy_check_range(s, &ew, vs, sva, eva);
+	}
+	if (ew.vs != NULL)
+		vfy_walkers_fini(&ew.wk);
 }

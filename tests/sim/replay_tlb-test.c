@@ -378,6 +378,10 @@ assert_vmspace_masks(uint64_t key, void *val, void *arg)
 					fail_msg(
 					    "vmspace %u pmap %u cpu %u slot %u: mask %d, tag %p",
 					    vs->id, k, cpu, i, have, (void *)tag);
+				if (have && !(vs->tlb_cpus >> cpu & 1))
+					fail_msg("vmspace %u pmap %u cpu %u slot %u: tagged, the "
+					         "cpu not in tlb_cpus %#lx",
+					         vs->id, k, cpu, i, vs->tlb_cpus);
 				if (have && (mw->owned[cpu][i / 64] >> (i % 64) & 1))
 					fail_msg("cpu %u slot %u in two pmaps' masks", cpu, i);
 				if (have)
@@ -460,6 +464,36 @@ test_tlb_masks_follow_tags(void **state)
 	assert_no_divergence(fx);
 	/* The run filled slots (the masks were not trivially empty). */
 	assert_true(most >= 8);
+}
+
+/*
+ * 8b. A vmspace's tlb_cpus keeps every cpu holding one of its entries
+ * (assert_tlb_masks) and loses a cpu a range check finds holding none.
+ * The kernel's copyouts (x86 entries: the munmap's INVLPG drops one
+ * page, where an INVEPT would empty the EPT pmap everywhere) leave VA on
+ * cpu 0 and VA2 on cpu 1; the munmap of VA2 empties cpu 1, and the
+ * munmap's check drops it; its next fill takes it back.
+ */
+static void
+test_tlb_cpus_follow_fills(void **state)
+{
+	struct fixture *fx = fx_pair(state);
+	struct sim_vmspace *vs;
+
+	REPLAY(fx, "vmspace_create vm=1 kind=process",
+	       "mmap vm=1 va=0x400000 len=0x2000 prot=rw- share=private backing=anon",
+	       "sched tid=1 cpu=0", "sched tid=2 cpu=1", "copyout vm=1 cpu=0 va=0x400000 len=0x10",
+	       "copyout vm=1 cpu=1 va=0x401000 len=0x10");
+	vs = vmspace(fx, 1);
+	assert_int_equal(assert_tlb_masks(fx->s), 2);
+	assert_int_equal(vs->tlb_cpus, 3);
+	REPLAY(fx, "munmap vm=1 va=0x401000 len=0x1000");
+	assert_int_equal(assert_tlb_masks(fx->s), 1);
+	assert_int_equal(vs->tlb_cpus, 1);
+	REPLAY(fx, "copyin vm=1 cpu=1 va=0x400000 len=0x10");
+	assert_int_equal(assert_tlb_masks(fx->s), 2);
+	assert_int_equal(vs->tlb_cpus, 3);
+	assert_no_divergence(fx);
 }
 
 /*
@@ -574,6 +608,7 @@ main(void)
 		T(test_replay_stale_tlb_after_pageout),
 		T(test_replay_stale_tlb_large_slots),
 		T(test_tlb_masks_follow_tags),
+		T(test_tlb_cpus_follow_fills),
 		T(test_replay_stale_tlb_set_wrap),
 		T(test_replay_spurious_fault),
 		T(test_replay_stale_tlb_large_x86),

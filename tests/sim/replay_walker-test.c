@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "tests/sim/replay_fixture.h"
@@ -288,13 +289,182 @@ test_ept_pass_after_x86_miss(void **state)
 	                  vm_frame(fx, vs, VA));
 }
 
+/*
+ * The TLB check through the check's cursors (sim_tlb_check_walkers)
+ * reports what the plain walks report, in the same order, with the same
+ * text.  No check runs during the replay (--check=none) and the CPUs
+ * ignore invalidations, so the entries stay.  Cpu 0 caches VA .. VA +
+ * 0x3000 and DEV_VA (2 MiB) through EPT (user writes), cpu 1 the same
+ * through x86 (copyout).  Then: mprotect r-- of VA and VA2 (4 entries
+ * grant w the tables withhold), munmap of VA + 0x3000 (2 entries the
+ * tables no longer give), mprotect r-- of DEV_VA + 0x5000 (a demotion:
+ * both 2 MiB entries hold at their first page, not at page 5), and the
+ * EPT leaf of VA + 0x2000 pointed at another frame (its EPT entry only,
+ * which a cursor of the wrong pmap would miss): 9 stale entries.
+ */
+struct tlb_range {
+	uint64_t sva, eva, stale;
+};
+
+static const struct tlb_range tlb_ranges[] = {
+	{ 0, 0x800000000000ul, 9 },
+	{ VA, VA + 0x1000, 2 },
+	{ VA + 0x2000, VA + 0x3000, 1 },
+	{ VA + 0x3000, VA + 0x4000, 2 },
+	{ DEV_VA + 0x5000, DEV_VA + 0x6000, 2 },
+	{ DEV_VA + 0x200000, DEV_VA + 0x201000, 0 },
+};
+
+static void
+tlb_walker_scenario(struct fixture *fx)
+{
+	REPLAY(fx, "vmspace_create vm=1 kind=process",
+	       "mmap vm=1 va=0x400000 len=0x4000 prot=rw- share=private backing=anon",
+	       "mmap vm=1 va=0x40000000 len=0x200000 prot=rw- share=shared backing=device "
+	       "hpa=0xc0000000 ma=UC",
+	       "sched tid=1 cpu=0", "fault vm=1 tid=1 cpu=0 va=0x400000 access=w mode=user",
+	       "fault vm=1 tid=1 cpu=0 va=0x401000 access=w mode=user",
+	       "fault vm=1 tid=1 cpu=0 va=0x402000 access=w mode=user",
+	       "fault vm=1 tid=1 cpu=0 va=0x403000 access=w mode=user",
+	       "fault vm=1 tid=1 cpu=0 va=0x40000000 access=w mode=user",
+	       "copyout vm=1 cpu=1 va=0x400000 len=0x4000",
+	       "copyout vm=1 cpu=1 va=0x40000000 len=0x10",
+	       "mprotect vm=1 va=0x400000 len=0x2000 prot=r--",
+	       "munmap vm=1 va=0x403000 len=0x1000",
+	       "mprotect vm=1 va=0x40005000 len=0x1000 prot=r--");
+}
+
+/* The TLB state a check changes (it empties what it reports). */
+struct tlb_saved {
+	struct sim_cpu cpu[2];
+	struct sim_tlb_mask slots[2][2];
+	uint64_t divergences;
+};
+
+static void
+tlb_save(struct fixture *fx, struct sim_vmspace *vs, struct tlb_saved *sv)
+{
+	memcpy(sv->cpu, fx->s->cpu, sizeof(sv->cpu));
+	memcpy(sv->slots[0], vs->tlb_slots[0], sizeof(sv->slots[0]));
+	memcpy(sv->slots[1], vs->tlb_slots[1], sizeof(sv->slots[1]));
+	sv->divergences = fx->report.divergences;
+}
+
+static void
+tlb_restore(struct fixture *fx, struct sim_vmspace *vs, const struct tlb_saved *sv)
+{
+	memcpy(fx->s->cpu, sv->cpu, sizeof(sv->cpu));
+	memcpy(vs->tlb_slots[0], sv->slots[0], sizeof(sv->slots[0]));
+	memcpy(vs->tlb_slots[1], sv->slots[1], sizeof(sv->slots[1]));
+	fx->report.divergences = sv->divergences; /* the same numbers again */
+}
+
+/* What one check of @r adds to the report, into @out (malloc'd); returns the stale count. */
+static uint64_t
+tlb_check_text(struct fixture *fx, struct sim_vmspace *vs, const struct tlb_range *r, bool cursors,
+               char **out)
+{
+	size_t before = strlen(fx_output(fx));
+	struct sim_walker x86, ept;
+	uint64_t n;
+
+	if (cursors) {
+		/* the cursors start where a check left them: elsewhere */
+		sim_walker_init(fx->s, &x86, &vs->x86);
+		sim_walker_init(fx->s, &ept, &vs->ept);
+		sim_walker_walk(&x86, VA + 0x3000, &(struct sim_walk){ 0 });
+		sim_walker_walk(&ept, DEV_VA + 0x5000, &(struct sim_walk){ 0 });
+		n = sim_tlb_check_walkers(fx->s, vs, r->sva, r->eva, &x86, &ept);
+	} else {
+		n = sim_tlb_check(fx->s, vs, r->sva, r->eva);
+	}
+	*out = strdup(fx_output(fx) + before);
+	assert_non_null(*out);
+	return n;
+}
+
+static void
+test_tlb_check_walkers(void **state)
+{
+	struct fixture *fx =
+	    fx_start(state, SIM_MODE_PAIR, SIM_AD_HW, SIM_CHECK_NONE, SIM_INJECT_SKIP_INVAL);
+	static struct tlb_saved sv;
+	struct sim_vmspace *vs;
+	char *plain, *cursor;
+	uint64_t n;
+	size_t i;
+
+	tlb_walker_scenario(fx);
+	vs = vmspace(fx, 1);
+	poke_frame(fx, &vs->ept, VA + 0x2000, vm_frame(fx, vs, VA));
+	assert_no_divergence(fx);
+	tlb_save(fx, vs, &sv);
+	for (i = 0; i < NELEM(tlb_ranges); i++) {
+		print_message("range %#lx-%#lx\n", tlb_ranges[i].sva, tlb_ranges[i].eva);
+		tlb_restore(fx, vs, &sv);
+		n = tlb_check_text(fx, vs, &tlb_ranges[i], false, &plain);
+		assert_int_equal(n, tlb_ranges[i].stale);
+		tlb_restore(fx, vs, &sv);
+		n = tlb_check_text(fx, vs, &tlb_ranges[i], true, &cursor);
+		assert_int_equal(n, tlb_ranges[i].stale);
+		assert_string_equal(cursor, plain);
+		free(plain);
+		free(cursor);
+	}
+	assert_report_has(fx,
+	                  "cpu 0 caches 0x402000 -> hpa %#lx rw- (EPT, filled at event 7); the "
+	                  "tables now say: hpa %#lx rw- 4K",
+	                  vm_frame(fx, vs, VA + 0x2000), vm_frame(fx, vs, VA));
+	assert_report_has(fx, "cpu 1 caches 0x40000000 -> hpa 0xc0000000 rw- (x86, filled at event "
+	                      "11); the tables now say: hpa 0xc0005000 r-- 4K");
+	tlb_restore(fx, vs, &sv);
+}
+
+/*
+ * The checks after one event share the walkers of a vmspace from range
+ * to range, each range with its own pass state.  The pageout touched VA
+ * (clean: the x86 pass finds it translated in both formats, the EPT pass
+ * is skipped) and then VA2, whose x86 leaf lost P: its range, like a
+ * range checked alone (test_ept_pass_after_x86_miss), is reported by the
+ * x86 pass and again by the EPT pass, which a count of both-translated
+ * pages carried over from VA's range would skip.
+ */
+static void
+test_event_ranges_share_walkers(void **state)
+{
+	struct fixture *fx = fx_pair(state);
+	const struct trace_event ev = { .op = TRACE_SCHED, .vm = 1 };
+	struct sim_vmspace *vs;
+	struct sim *s = fx->s;
+	uint64_t *pte;
+
+	scenario_two_pages_user(fx);
+	vs = vmspace(fx, 1);
+	pte = pte_of(fx, &vs->x86, VA2, NULL);
+	poke64(fx, pte, *pte & ~1ul);
+	if (s->touched_cap < 2) {
+		s->touched = realloc(s->touched, 2 * sizeof(*s->touched));
+		assert_non_null(s->touched);
+		s->touched_cap = 2;
+	}
+	s->touched[0] = (struct sim_touched){ vs, VA };
+	s->touched[1] = (struct sim_touched){ vs, VA2 };
+	s->ntouched = 2;
+	vfy_check_event(s, &ev);
+	s->ntouched = 0;
+	ASSERT_DIVERGENCES(fx, 5, "formats disagree", "formats disagree");
+	assert_report_has(fx, "EPT maps 0x401000 to hpa %#lx, x86 maps nothing",
+	                  vm_frame(fx, vs, VA2));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_walker_equals_mmu_walk),       T(test_vm_resident_run),
 		T(test_device_run_checks_every_page), T(test_check_run_bounds),
-		T(test_ept_pass_after_x86_miss),
+		T(test_ept_pass_after_x86_miss),      T(test_tlb_check_walkers),
+		T(test_event_ranges_share_walkers),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
