@@ -30,6 +30,7 @@ struct vfy_walkctx {
 	struct pmap *pm;
 	uint64_t sva, eva; /* [sva, eva) */
 	bool structure;    /* check counts and pv lists too */
+	bool prefetch;     /* structure, and more pages than the caches hold: vfy_prefetch() */
 	uint64_t managed;
 	struct vfy_writers *writers;
 	void (*leaf)(struct vfy_walkctx *c, uint64_t va, uint64_t pte, int level);
@@ -317,6 +318,37 @@ vfy_next_entry(const uint64_t *pt, unsigned i, unsigned last)
 
 static void vfy_table(struct vfy_walkctx *c, uint64_t table, int level, uint64_t base);
 
+/*
+ * How far ahead of the level-0 leaf being checked the structure pass asks
+ * the cache for what a leaf's check reads that lies scattered in host
+ * memory: the frame's page (vfy_leaf_structure, and the VM's answer) and
+ * the slot of the VM's page map where the lookup of its address starts
+ * (when the map entry sim_entry_find() found last holds it).  Hints only:
+ * nothing is read or changed.  Inlined always: a call of a function that
+ * only prefetches counts as having no effect and is dropped.
+ */
+#define VFY_AHEAD 8
+
+/*
+ * From how many 4 KiB pages mapped in a pmap the structure pass
+ * prefetches: the page structures and VM page map slots of fewer pages
+ * stay in the host's caches, where prefetching only costs instructions.
+ */
+#define VFY_PREFETCH_PAGES 16384
+
+static inline __attribute__((always_inline)) void
+vfy_prefetch(const struct vfy_walkctx *c, uint64_t pte, uint64_t va)
+{
+	struct sim_phys *sp = c->s->sp;
+	const struct sim_entry *e = c->vs->hint;
+	uint64_t frame = (pte & VFY_FRAME) >> PMAP_PAGE_SHIFT;
+
+	if (frame < sp->npages)
+		__builtin_prefetch(&sp->pages[frame]);
+	if (e != NULL && va >= e->start && va < e->end && e->obj->type != SIM_OBJ_DEVICE)
+		sim_obj_prefetch(c->s, e->obj, e->pindex + ((va - e->start) >> PMAP_PAGE_SHIFT));
+}
+
 /* The non-zero entry @e at @level mapping from @va: a leaf, or the table below. */
 static void
 vfy_entry(struct vfy_walkctx *c, uint64_t e, int level, uint64_t va)
@@ -347,6 +379,8 @@ vfy_table(struct vfy_walkctx *c, uint64_t table, int level, uint64_t base)
 	}
 	for (i = vfy_next_entry(pt, first, last); i <= last; i = vfy_next_entry(pt, i + 1, last)) {
 		nonzero++;
+		if (level == 0 && c->prefetch && i + VFY_AHEAD <= last)
+			vfy_prefetch(c, pt[i + VFY_AHEAD], base + (i + VFY_AHEAD) * PMAP_PAGE_SIZE);
 		vfy_entry(c, pt[i], level, base + i * size);
 	}
 	if (c->structure)
@@ -365,6 +399,8 @@ vfy_check_tables(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk, 
 		                 .sva = sva,
 		                 .eva = eva,
 		                 .structure = structure,
+		                 .prefetch =
+		                     structure && pm->pm_stats.resident_count >= VFY_PREFETCH_PAGES,
 		                 .writers = writers,
 		                 .leaf = vfy_leaf_pages };
 
