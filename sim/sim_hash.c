@@ -7,15 +7,6 @@
 
 #include "sim/sim_hash.h"
 
-static size_t
-sim_hash_slot(uint64_t key, size_t cap)
-{
-	key ^= key >> 33;
-	key *= 0xff51afd7ed558ccdull;
-	key ^= key >> 33;
-	return (size_t)key & (cap - 1);
-}
-
 void
 sim_hash_init(struct sim_hash *h)
 {

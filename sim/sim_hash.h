@@ -27,6 +27,29 @@ bool sim_hash_put(struct sim_hash *h, uint64_t key, void *val);
 /* Remove @key; returns its value or NULL. */
 void *sim_hash_del(struct sim_hash *h, uint64_t key);
 
+/* The slot where @key's probe starts in a map of @cap slots. */
+static inline size_t
+sim_hash_slot(uint64_t key, size_t cap)
+{
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdull;
+	key ^= key >> 33;
+	return (size_t)key & (cap - 1);
+}
+
+/* Ask the cache for the slot where @key's probe starts (no effect on the map). */
+static inline __attribute__((always_inline)) void
+sim_hash_prefetch(const struct sim_hash *h, uint64_t key)
+{
+	size_t i;
+
+	if (h->cap == 0)
+		return;
+	i = sim_hash_slot(key, h->cap);
+	__builtin_prefetch(&h->keys[i]);
+	__builtin_prefetch(&h->vals[i]);
+}
+
 /* Visit every entry (in no order); @fn may not change the map. */
 void sim_hash_each(const struct sim_hash *h, void (*fn)(uint64_t key, void *val, void *arg),
                    void *arg);

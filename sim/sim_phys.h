@@ -26,12 +26,19 @@ struct sim_obj;
 struct sim_page {
 	struct pmap_page md;
 	uint32_t allocated; /* handed out by sim_phys_alloc */
+	/*
+	 * verify/vfy_tables.c: the full check (sim_phys.writer_epoch) that
+	 * found this frame writable from vmspace writer_vm - 1 (both fields
+	 * in padding: the page stays 96 bytes).
+	 */
+	uint32_t writer_epoch;
 	/* The VM's part (sim/vm_*.c); obj is NULL for tables, pv chunks, free frames. */
 	struct sim_obj *obj;
 	uint64_t pindex;
 	bool dirty_truth; /* written through a simulated MMU since it was last clean */
 	bool ref_truth;   /* accessed through a simulated MMU since the last ts_referenced */
 	bool busy;        /* held by vm_fault: the pageout daemon passes it by */
+	uint32_t writer_vm;
 	struct sim_page *clock_next, *clock_prev; /* pageout's circular queue */
 	struct sim_page *obj_next, *obj_prev;     /* the object's resident pages */
 };
@@ -62,6 +69,8 @@ struct sim_phys {
 	uint64_t nfree;
 	uint64_t fail_at;  /* fail the fail_at'th allocation attempt (0: never) */
 	uint64_t attempts; /* allocation attempts so far */
+	/* The last full check's epoch (sim_page.writer_epoch), 0: none yet. */
+	uint32_t writer_epoch;
 	struct sim_phys_stats stats;
 	struct sim_inval_hooks hooks;
 };

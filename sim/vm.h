@@ -8,6 +8,20 @@
 
 #include "sim/sim.h"
 
+/* Key of (object, page index) in the page map (s->pages). */
+static inline uint64_t
+sim_page_key(const struct sim_obj *o, uint64_t pindex)
+{
+	return (o->id << 36) | pindex;
+}
+
+/* Ask the cache for where sim_obj_page() starts looking (no effect). */
+static inline __attribute__((always_inline)) void
+sim_obj_prefetch(struct sim *s, const struct sim_obj *o, uint64_t pindex)
+{
+	sim_hash_prefetch(&s->pages, sim_page_key(o, pindex));
+}
+
 /* vm_object.c: objects, their pages, and the swap store. */
 struct sim_obj *sim_obj_new(struct sim *s, enum sim_obj_type type);
 void sim_obj_ref(struct sim_obj *o);

@@ -10,13 +10,6 @@
 
 #include "sim/vm.h"
 
-/* Key of (object, page index) in the page map. */
-static uint64_t
-sim_page_key(const struct sim_obj *o, uint64_t pindex)
-{
-	return (o->id << 36) | pindex;
-}
-
 struct sim_obj *
 sim_obj_new(struct sim *s, enum sim_obj_type type)
 {

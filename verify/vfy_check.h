@@ -77,10 +77,26 @@ void vfy_check_rearmed(struct sim *s, struct sim_page *pg, bool dirty);
 /* vfy_full.c: @ept, converted from a user range, maps nothing above it. */
 void vfy_check_user_only(struct sim *s, struct sim_vmspace *vs, struct pmap *ept);
 
+/*
+ * A full check's record of the vmspace each private anonymous frame is
+ * writable from: a mark on the frame's page (sim_page.writer_epoch and
+ * writer_vm, this check's epoch and the vmspace's id + 1), and a hash for
+ * addresses outside RAM, which have no page (only a broken leaf maps an
+ * anonymous page there).
+ */
+struct vfy_writers {
+	uint32_t epoch;
+	struct sim_hash far; /* hpa -> vmspace id + 1 */
+};
+
+/* vfy_full.c: a new epoch, so no mark of an earlier check counts. */
+void vfy_writers_begin(struct sim *s, struct vfy_writers *wr);
+void vfy_writers_end(struct vfy_writers *wr);
+
 /* vfy_tables.c: every leaf of @pm in [sva, eva); with @structure, the invariants. */
 void vfy_check_tables(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk,
                       struct pmap *pm, uint64_t sva, uint64_t eva, bool structure,
-                      struct sim_hash *writers);
+                      struct vfy_writers *writers);
 
 /* vfy_check.c: an EPT pmap against the x86 walk of the same address. */
 void vfy_check_pair(struct sim *s, struct sim_vmspace *vs, struct pmap *ept, uint64_t va,

@@ -44,7 +44,7 @@ vfy_check_walkers(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk,
 /* [sva, eva), page-aligned, in @vs's pmaps. */
 static void
 vfy_check_space(struct sim *s, struct sim_vmspace *vs, uint64_t sva, uint64_t eva, bool structure,
-                struct sim_hash *writers)
+                struct vfy_writers *writers)
 {
 	struct vfy_walkers wk;
 
@@ -189,9 +189,35 @@ vfy_check_converted(struct sim *s, struct sim_vmspace *vs)
 	pmap_release(&view.ept);
 }
 
+/*
+ * Epochs number the full checks of a machine from 1; after 2^32 - 1 of
+ * them every mark is cleared and the count starts again, so a mark left
+ * by an earlier check never carries this check's epoch.
+ */
+void
+vfy_writers_begin(struct sim *s, struct vfy_writers *wr)
+{
+	struct sim_phys *sp = s->sp;
+	uint64_t i;
+
+	if (++sp->writer_epoch == 0) {
+		for (i = 0; i < sp->npages; i++)
+			sp->pages[i].writer_epoch = sp->pages[i].writer_vm = 0;
+		sp->writer_epoch = 1;
+	}
+	wr->epoch = sp->writer_epoch;
+	sim_hash_init(&wr->far);
+}
+
+void
+vfy_writers_end(struct vfy_writers *wr)
+{
+	sim_hash_fini(&wr->far);
+}
+
 struct vfy_full {
 	struct sim *s;
-	struct sim_hash writers;
+	struct vfy_writers writers;
 };
 
 static void
@@ -209,13 +235,13 @@ vfy_full_space(uint64_t key, void *val, void *arg)
 void
 vfy_check_full(struct sim *s)
 {
-	struct vfy_full f = { s, { 0 } };
+	struct vfy_full f = { .s = s };
 
 	if (s->cfg.check == SIM_CHECK_NONE && s->cfg.mode != SIM_MODE_CONVERT)
 		return;
-	sim_hash_init(&f.writers);
+	vfy_writers_begin(s, &f.writers);
 	sim_hash_each(&s->vmspaces, vfy_full_space, &f);
-	sim_hash_fini(&f.writers);
+	vfy_writers_end(&f.writers);
 	sim_tlb_check(s, NULL, 0, UINT64_MAX);
 	s->stats.full_checks++;
 }

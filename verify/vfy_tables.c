@@ -30,8 +30,9 @@ struct vfy_walkctx {
 	struct pmap *pm;
 	uint64_t sva, eva; /* [sva, eva) */
 	bool structure;    /* check counts and pv lists too */
+	bool prefetch;     /* structure, and more pages than the caches hold: vfy_prefetch() */
 	uint64_t managed;
-	struct sim_hash *writers; /* frame -> vmspace id + 1 */
+	struct vfy_writers *writers;
 	void (*leaf)(struct vfy_walkctx *c, uint64_t va, uint64_t pte, int level);
 };
 
@@ -78,17 +79,26 @@ static void
 vfy_leaf_writer(struct vfy_walkctx *c, uint64_t va, uint64_t hpa)
 {
 	struct sim_entry *e = sim_entry_find(c->vs, va);
+	struct sim_page *pg = sim_phys_page(c->s->sp, hpa);
+	struct vfy_writers *wr = c->writers;
 	uintptr_t other;
 
-	if (c->writers == NULL || e == NULL || e->shared || e->obj->type != SIM_OBJ_ANON)
+	if (wr == NULL || e == NULL || e->shared || e->obj->type != SIM_OBJ_ANON)
 		return;
-	other = (uintptr_t)sim_hash_get(c->writers, hpa);
-	if (other != 0 && other != c->vs->id + 1u)
+	if (pg != NULL)
+		other = pg->writer_epoch == wr->epoch ? pg->writer_vm : 0;
+	else
+		other = (uintptr_t)sim_hash_get(&wr->far, hpa);
+	if (other != 0 && other != c->vs->id + 1u) {
 		sim_diverge(c->s, c->vs, va, "shared writable anonymous page",
 		            "hpa %#lx is writable from vmspace %u and vmspace %lu", hpa, c->vs->id,
 		            (unsigned long)(other - 1));
-	else
-		sim_hash_put(c->writers, hpa, (void *)(uintptr_t)(c->vs->id + 1u));
+	} else if (pg != NULL) {
+		pg->writer_epoch = wr->epoch;
+		pg->writer_vm = c->vs->id + 1u;
+	} else {
+		(void)sim_hash_put(&wr->far, hpa, (void *)(uintptr_t)(c->vs->id + 1u));
+	}
 }
 
 /* Note that the x86 walk of [va, eva) translated, for the EPT pass that follows. */
@@ -269,10 +279,14 @@ vfy_table_span(const struct vfy_walkctx *c, int level, uint64_t base, unsigned *
 		*last = (unsigned)((c->eva - 1 - base) >> shift);
 }
 
-/* Are the @n entries from @pt all zero?  (A loop the compiler widens.) */
+/*
+ * Are the @n entries from @pt, 64-byte aligned, all zero?  (A loop the
+ * compiler widens, reading aligned vectors straight into the ORs.)
+ */
 static inline bool
-vfy_zero(const uint64_t *pt, unsigned n)
+vfy_zero(const uint64_t *at, unsigned n)
 {
+	const uint64_t *pt = __builtin_assume_aligned(at, 64);
 	uint64_t any = 0;
 	unsigned k;
 
@@ -283,23 +297,57 @@ vfy_zero(const uint64_t *pt, unsigned n)
 
 /*
  * The first non-zero entry of @pt in [i, last], or last + 1; 32 or 8 at a
- * time when aligned.
+ * time when aligned (a run of 8 ending on a 32-entry boundary goes on 32
+ * at a time).
  */
 static unsigned
 vfy_next_entry(const uint64_t *pt, unsigned i, unsigned last)
 {
-	for (; i <= last; i++) {
-		while ((i & 31) == 0 && i + 31 <= last && vfy_zero(pt + i, 32))
+	while (i <= last) {
+		if ((i & 31) == 0 && i + 31 <= last && vfy_zero(pt + i, 32))
 			i += 32;
-		while ((i & 7) == 0 && i + 7 <= last && vfy_zero(pt + i, 8))
+		else if ((i & 7) == 0 && i + 7 <= last && vfy_zero(pt + i, 8))
 			i += 8;
-		if (i > last || pt[i] != 0)
+		else if (pt[i] != 0)
 			break;
+		else
+			i++;
 	}
 	return i;
 }
 
 static void vfy_table(struct vfy_walkctx *c, uint64_t table, int level, uint64_t base);
+
+/*
+ * How far ahead of the level-0 leaf being checked the structure pass asks
+ * the cache for what a leaf's check reads that lies scattered in host
+ * memory: the frame's page (vfy_leaf_structure, and the VM's answer) and
+ * the slot of the VM's page map where the lookup of its address starts
+ * (when the map entry sim_entry_find() found last holds it).  Hints only:
+ * nothing is read or changed.  Inlined always: a call of a function that
+ * only prefetches counts as having no effect and is dropped.
+ */
+#define VFY_AHEAD 8
+
+/*
+ * From how many 4 KiB pages mapped in a pmap the structure pass
+ * prefetches: the page structures and VM page map slots of fewer pages
+ * stay in the host's caches, where prefetching only costs instructions.
+ */
+#define VFY_PREFETCH_PAGES 16384
+
+static inline __attribute__((always_inline)) void
+vfy_prefetch(const struct vfy_walkctx *c, uint64_t pte, uint64_t va)
+{
+	struct sim_phys *sp = c->s->sp;
+	const struct sim_entry *e = c->vs->hint;
+	uint64_t frame = (pte & VFY_FRAME) >> PMAP_PAGE_SHIFT;
+
+	if (frame < sp->npages)
+		__builtin_prefetch(&sp->pages[frame]);
+	if (e != NULL && va >= e->start && va < e->end && e->obj->type != SIM_OBJ_DEVICE)
+		sim_obj_prefetch(c->s, e->obj, e->pindex + ((va - e->start) >> PMAP_PAGE_SHIFT));
+}
 
 /* The non-zero entry @e at @level mapping from @va: a leaf, or the table below. */
 static void
@@ -331,6 +379,8 @@ vfy_table(struct vfy_walkctx *c, uint64_t table, int level, uint64_t base)
 	}
 	for (i = vfy_next_entry(pt, first, last); i <= last; i = vfy_next_entry(pt, i + 1, last)) {
 		nonzero++;
+		if (level == 0 && c->prefetch && i + VFY_AHEAD <= last)
+			vfy_prefetch(c, pt[i + VFY_AHEAD], base + (i + VFY_AHEAD) * PMAP_PAGE_SIZE);
 		vfy_entry(c, pt[i], level, base + i * size);
 	}
 	if (c->structure)
@@ -340,7 +390,7 @@ vfy_table(struct vfy_walkctx *c, uint64_t table, int level, uint64_t base)
 /* Check every leaf of @pm in [sva, eva); with @structure, the invariants too. */
 void
 vfy_check_tables(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk, struct pmap *pm,
-                 uint64_t sva, uint64_t eva, bool structure, struct sim_hash *writers)
+                 uint64_t sva, uint64_t eva, bool structure, struct vfy_writers *writers)
 {
 	struct vfy_walkctx c = { .s = s,
 		                 .vs = vs,
@@ -349,6 +399,8 @@ vfy_check_tables(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk, 
 		                 .sva = sva,
 		                 .eva = eva,
 		                 .structure = structure,
+		                 .prefetch =
+		                     structure && pm->pm_stats.resident_count >= VFY_PREFETCH_PAGES,
 		                 .writers = writers,
 		                 .leaf = vfy_leaf_pages };
 

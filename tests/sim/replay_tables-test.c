@@ -486,6 +486,62 @@ test_replay_shared_writable(void **state)
 	assert_report_has(fx, "hpa %#lx is writable from vmspace 1 and vmspace 2", p);
 }
 
+/*
+ * 12. A frame changes hands between two full checks: vmspace 1 writes VA
+ * (frame F, its own object) and a check notes F as writable from it;
+ * vmspace 1 unmaps VA (its tables stay, for VA2), F goes back on top of
+ * the free stack, and vmspace 2, whose tables for VA are there already
+ * (VA2), writes VA and gets F.  The second check must
+ * find nothing: vmspace 1's note is the first check's.  The note's epoch
+ * is tried as it runs on and as it wraps (the epoch before the second
+ * check set to 2^32 - 1: every note is cleared and the count restarts at
+ * 1, the first check's epoch).
+ */
+struct epoch_case {
+	const char *name;
+	bool wrap;
+};
+
+static const struct epoch_case epoch_cases[] = {
+	{ "next check", false },
+	{ "epoch wraps", true },
+};
+
+static void
+test_replay_writer_epoch(void **state)
+{
+	struct fixture *fx;
+	uint64_t f;
+	size_t i;
+
+	for (i = 0; i < NELEM(epoch_cases); i++) {
+		fx = fx_pair(state);
+		REPLAY(fx, "vmspace_create vm=1 kind=process", "vmspace_create vm=2 kind=process",
+		       "mmap vm=1 va=0x400000 len=0x1000 prot=rw- share=private backing=anon",
+		       "mmap vm=1 va=0x401000 len=0x1000 prot=rw- share=private backing=anon",
+		       "mmap vm=2 va=0x400000 len=0x2000 prot=rw- share=private backing=anon",
+		       "sched tid=1 cpu=0", "sched tid=2 cpu=1",
+		       "fault vm=1 tid=1 cpu=0 va=0x400000 access=w mode=user",
+		       "fault vm=1 tid=1 cpu=0 va=0x401000 access=w mode=user",
+		       "fault vm=2 tid=2 cpu=1 va=0x401000 access=w mode=user", "check");
+		f = vm_frame(fx, vmspace(fx, 1), VA);
+		assert_int_equal(fx->s->sp->writer_epoch, 1);
+		assert_int_equal(sim_phys_page(fx->s->sp, f)->writer_vm, 1 + 1);
+		REPLAY(fx, "munmap vm=1 va=0x400000 len=0x1000",
+		       "fault vm=2 tid=2 cpu=1 va=0x400000 access=w mode=user");
+		if (vm_frame(fx, vmspace(fx, 2), VA) != f)
+			fail_msg("%s: vmspace 2 got frame %#lx, not vmspace 1's %#lx",
+			         epoch_cases[i].name, vm_frame(fx, vmspace(fx, 2), VA), f);
+		if (epoch_cases[i].wrap)
+			fx->s->sp->writer_epoch = UINT32_MAX;
+		REPLAY(fx, "check");
+		assert_no_divergence(fx);
+		assert_int_equal(fx->s->sp->writer_epoch, epoch_cases[i].wrap ? 1 : 2);
+		assert_int_equal(sim_phys_page(fx->s->sp, f)->writer_vm, 2 + 1);
+		assert_int_equal(fx_reset(fx), 0);
+	}
+}
+
 int
 main(void)
 {
@@ -504,6 +560,7 @@ main(void)
 		T(test_replay_non_vm_frame),
 		T(test_replay_mapped_without_vm),
 		T(test_replay_shared_writable),
+		T(test_replay_writer_epoch),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
