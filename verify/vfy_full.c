@@ -31,7 +31,7 @@ vfy_ept_pass_needed(const struct vfy_walkers *wk, uint64_t sva, uint64_t eva, bo
 /* [sva, eva), page-aligned, in @vs's pmaps, through @wk (initialised for @vs). */
 static void
 vfy_check_walkers(struct sim *s, struct sim_vmspace *vs, struct vfy_walkers *wk, uint64_t sva,
-                  uint64_t eva, bool structure, struct sim_hash *writers)
+                  uint64_t eva, bool structure, struct vfy_writers *writers)
 {
 	if (vs->has_x86) {
 		vfy_check_tables(s, vs, wk, &vs->x86, sva, eva, structure, writers);
