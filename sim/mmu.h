@@ -57,11 +57,17 @@ struct sim_walker {
 	struct vfy_ept_caps caps;
 	struct vfy_x86_cursor x86;
 	struct vfy_ept_cursor ept;
-	uint64_t reused; /* walks given from the cursor's last result */
 };
 
 void sim_walker_init(struct sim *s, struct sim_walker *wk, struct pmap *pm);
 void sim_walker_walk(struct sim_walker *wk, uint64_t va, struct sim_walk *w);
+
+/* How many of @wk's walks were given from its cursor's last result. */
+static inline uint64_t
+sim_walker_reused(const struct sim_walker *wk)
+{
+	return wk->pm->pm_type == PMAP_TYPE_EPT ? wk->ept.hits : wk->x86.hits;
+}
 /*
  * sim_walker_walk()'s result for @va, reading the entries @p holds (the
  * path a table scan took to the leaf) from there (vfy_walk.h path walks).

@@ -139,7 +139,6 @@ sim_walker_init(struct sim *s, struct sim_walker *wk, struct pmap *pm)
 	wk->mem = (struct vfy_mem){ sim_mem_read64, NULL, s->sp, 52 };
 	wk->ctl = (struct vfy_x86_ctl){ true, true, false, false, SIM_PAT_MSR };
 	wk->caps = (struct vfy_ept_caps){ (pm->pm_flags & PMAP_SUPPORTS_EXEC_ONLY) != 0, false };
-	wk->reused = 0;
 	if (pm->pm_type == PMAP_TYPE_EPT)
 		vfy_ept_cursor_init(&wk->ept, &wk->mem, pm->pm_hw_root, &wk->caps);
 	else
@@ -154,15 +153,11 @@ sim_walker_init(struct sim *s, struct sim_walker *wk, struct pmap *pm)
 void
 sim_walker_walk(struct sim_walker *wk, uint64_t va, struct sim_walk *w)
 {
-	if (wk->pm->pm_type == PMAP_TYPE_EPT) {
-		wk->reused += vfy_ept_cursor_covers(&wk->ept, va);
+	if (wk->pm->pm_type == PMAP_TYPE_EPT)
 		sim_walk_from_ept(wk->pm, vfy_ept_cursor_result(&wk->ept, va), w);
-	} else {
-		wk->reused += vfy_x86_cursor_covers(&wk->x86, va);
+	else
 		sim_walk_from_x86(vfy_x86_cursor_result(&wk->x86, va), w);
-	}
-	if (w->page_size != 0)
-		w->hpa = (w->hpa & ~(w->page_size - 1)) | (va & (w->page_size - 1));
+	w->hpa = vfy_region_hpa(w->hpa, w->page_size, va);
 	w->page_va = va & ~(w->page_size ? w->page_size - 1 : PMAP_PAGE_SIZE - 1);
 }
 

@@ -304,7 +304,7 @@ vfy_ept_cursor_init(struct vfy_ept_cursor *c, const struct vfy_mem *mem, uint64_
 	c->caps = caps;
 	c->eptp = eptp;
 	c->depth = VFY_LEVEL_PML4E + 1;
-	c->have_last = false;
+	c->region.valid = false;
 	c->hits = 0;
 }
 
@@ -375,14 +375,12 @@ ept_cursor_walk(struct vfy_ept_cursor *c, uint64_t gpa, struct vfy_ept_result *r
 const struct vfy_ept_result *
 vfy_ept_cursor_result(struct vfy_ept_cursor *c, uint64_t gpa)
 {
-	if (vfy_ept_cursor_covers(c, gpa)) {
+	if (vfy_region_covers(&c->region, gpa)) {
 		c->hits++;
 		return &c->last;
 	}
 	ept_cursor_walk(c, gpa, &c->last);
-	c->last_shift = 12 + 9 * (unsigned)c->last.level;
-	c->last_tag = gpa >> c->last_shift;
-	c->have_last = true;
+	vfy_region_set(&c->region, gpa, c->last.level);
 	return &c->last;
 }
 
@@ -390,8 +388,7 @@ enum vfy_ept_outcome
 vfy_walk_ept_cursor(struct vfy_ept_cursor *c, uint64_t gpa, struct vfy_ept_result *res)
 {
 	*res = *vfy_ept_cursor_result(c, gpa);
-	if (res->page_size != 0)
-		res->hpa = (res->hpa & ~(res->page_size - 1)) | (gpa & (res->page_size - 1));
+	res->hpa = vfy_region_hpa(res->hpa, res->page_size, gpa);
 	return res->outcome;
 }
 

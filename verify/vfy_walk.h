@@ -81,6 +81,45 @@ enum vfy_x86_outcome vfy_walk_x86(const struct vfy_mem *mem, uint64_t cr3, uint6
                                   struct vfy_x86_result *res);
 
 /*
+ * The region a cursor's last result stands for (see vfy_x86_cursor): the
+ * addresses whose walks read the entries that walk read, those sharing
+ * its index bits down to the level it ended at.
+ */
+struct vfy_region {
+	bool valid;     /* the cursor holds a last result */
+	unsigned shift; /* 12 + 9 * its level */
+	uint64_t tag;   /* its address >> shift */
+};
+
+static inline bool
+vfy_region_covers(const struct vfy_region *r, uint64_t addr)
+{
+	return r->valid && addr >> r->shift == r->tag;
+}
+
+/* The last result is now the walk of @addr, which ended at @level. */
+static inline void
+vfy_region_set(struct vfy_region *r, uint64_t addr, int level)
+{
+	r->shift = 12 + 9 * (unsigned)level;
+	r->tag = addr >> r->shift;
+	r->valid = true;
+}
+
+/*
+ * The translation @hpa of a page of @page_size (0: none) for another
+ * address @addr of the region: the frame kept, @addr's offset in the page
+ * (SDM 3A 4.5, 3C 29.3.2: the low bits come from the address).
+ */
+static inline uint64_t
+vfy_region_hpa(uint64_t hpa, uint64_t page_size, uint64_t addr)
+{
+	if (page_size == 0)
+		return hpa;
+	return (hpa & ~(page_size - 1)) | (addr & (page_size - 1));
+}
+
+/*
  * A walk cursor: translations (access 0, no A/D) of many addresses under
  * one CR3 whose tables do not change in between, as a range check makes
  * them.  The path of the last walk stays cached level by level, so the
@@ -109,9 +148,7 @@ struct vfy_x86_cursor {
 	uint64_t entries[4]; /* and its raw value and address */
 	uint64_t entry_hpa[4];
 	bool rw_all[4], us_all[4], xd_any[4]; /* rights folded down to that level */
-	bool have_last;                       /* last holds a result */
-	unsigned last_shift;                  /* 12 + 9 * last.level */
-	uint64_t last_tag;                    /* gva >> last_shift of its address */
+	struct vfy_region region;             /* the addresses last stands for */
 	struct vfy_x86_result last;
 	uint64_t hits; /* results given from last */
 };
@@ -120,13 +157,6 @@ void vfy_x86_cursor_init(struct vfy_x86_cursor *c, const struct vfy_mem *mem, ui
                          bool user, const struct vfy_x86_ctl *ctl);
 enum vfy_x86_outcome vfy_walk_x86_cursor(struct vfy_x86_cursor *c, uint64_t gva,
                                          struct vfy_x86_result *res);
-
-/* Does the cursor's last result stand for @gva's walk (same region)? */
-static inline bool
-vfy_x86_cursor_covers(const struct vfy_x86_cursor *c, uint64_t gva)
-{
-	return c->have_last && gva >> c->last_shift == c->last_tag;
-}
 
 /*
  * The cursor's last result after a walk of @gva when its region is not
@@ -211,10 +241,8 @@ struct vfy_ept_cursor {
 	uint64_t next[4];
 	uint64_t entries[4];
 	uint64_t entry_hpa[4];
-	uint64_t rights[4]; /* XWR, AND down to that level */
-	bool have_last;     /* the last result and its region, as in the x86 cursor */
-	unsigned last_shift;
-	uint64_t last_tag;
+	uint64_t rights[4];       /* XWR, AND down to that level */
+	struct vfy_region region; /* the addresses last stands for, as in the x86 cursor */
 	struct vfy_ept_result last;
 	uint64_t hits;
 };
@@ -223,12 +251,6 @@ void vfy_ept_cursor_init(struct vfy_ept_cursor *c, const struct vfy_mem *mem, ui
                          const struct vfy_ept_caps *caps);
 enum vfy_ept_outcome vfy_walk_ept_cursor(struct vfy_ept_cursor *c, uint64_t gpa,
                                          struct vfy_ept_result *res);
-
-static inline bool
-vfy_ept_cursor_covers(const struct vfy_ept_cursor *c, uint64_t gpa)
-{
-	return c->have_last && gpa >> c->last_shift == c->last_tag;
-}
 
 /* The EPT counterpart of vfy_x86_cursor_result(). */
 const struct vfy_ept_result *vfy_ept_cursor_result(struct vfy_ept_cursor *c, uint64_t gpa);

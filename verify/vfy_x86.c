@@ -323,7 +323,7 @@ vfy_x86_cursor_init(struct vfy_x86_cursor *c, const struct vfy_mem *mem, uint64_
 	c->cr3 = cr3;
 	c->user = user;
 	c->depth = VFY_LEVEL_PML4E + 1;
-	c->have_last = false;
+	c->region.valid = false;
 	c->hits = 0;
 }
 
@@ -401,14 +401,12 @@ x86_cursor_walk(struct vfy_x86_cursor *c, uint64_t gva, struct vfy_x86_result *r
 const struct vfy_x86_result *
 vfy_x86_cursor_result(struct vfy_x86_cursor *c, uint64_t gva)
 {
-	if (vfy_x86_cursor_covers(c, gva)) {
+	if (vfy_region_covers(&c->region, gva)) {
 		c->hits++;
 		return &c->last;
 	}
 	x86_cursor_walk(c, gva, &c->last);
-	c->last_shift = 12 + 9 * (unsigned)c->last.level;
-	c->last_tag = gva >> c->last_shift;
-	c->have_last = true;
+	vfy_region_set(&c->region, gva, c->last.level);
 	return &c->last;
 }
 
@@ -416,8 +414,7 @@ enum vfy_x86_outcome
 vfy_walk_x86_cursor(struct vfy_x86_cursor *c, uint64_t gva, struct vfy_x86_result *res)
 {
 	*res = *vfy_x86_cursor_result(c, gva);
-	if (res->page_size != 0)
-		res->hpa = (res->hpa & ~(res->page_size - 1)) | (gva & (res->page_size - 1));
+	res->hpa = vfy_region_hpa(res->hpa, res->page_size, gva);
 	return res->outcome;
 }
 

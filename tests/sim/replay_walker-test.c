@@ -101,7 +101,7 @@ walker_run(struct fixture *fx, struct pmap *pm, const uint64_t *va, size_t n)
 		sim_walker_walk(&wk, va[i], &b);
 		same_walk(va[i], &a, &b);
 	}
-	return wk.reused;
+	return sim_walker_reused(&wk);
 }
 
 static void
