@@ -111,6 +111,9 @@ int trace_parse_line(const char *line, uint64_t lineno, const char *path, struct
 const char *trace_format(const struct trace_event *ev, char *buf, size_t len);
 const char *trace_op_name(enum trace_op op);
 
+/* Do @a and @b hold the same event, field by field (line number included)? */
+bool trace_event_equal(const struct trace_event *a, const struct trace_event *b);
+
 /*
  * Create @path (.zst: compressed) with a header naming @source.  Returns
  * NULL with @err filled when it cannot.

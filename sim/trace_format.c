@@ -135,3 +135,14 @@ trace_format(const struct trace_event *ev, char *buf, size_t len)
 	}
 	return (buf);
 }
+
+bool
+trace_event_equal(const struct trace_event *a, const struct trace_event *b)
+{
+	return a->op == b->op && a->line == b->line && a->vm == b->vm && a->child == b->child &&
+	       a->owner == b->owner && a->tid == b->tid && a->cpu == b->cpu && a->va == b->va &&
+	       a->len == b->len && a->prot == b->prot && a->user == b->user &&
+	       a->shared == b->shared && a->kind == b->kind && a->backing == b->backing &&
+	       a->file == b->file && a->offset == b->offset && a->hpa == b->hpa &&
+	       a->memattr == b->memattr && a->advice == b->advice && a->pages == b->pages;
+}

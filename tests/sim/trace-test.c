@@ -110,23 +110,12 @@ assert_file_starts(const char *path, const char *magic, size_t n)
 	fclose(f);
 }
 
-static bool
-event_eq(const struct trace_event *a, const struct trace_event *b)
-{
-	return (a->op == b->op && a->line == b->line && a->vm == b->vm && a->child == b->child &&
-	        a->owner == b->owner && a->tid == b->tid && a->cpu == b->cpu && a->va == b->va &&
-	        a->len == b->len && a->prot == b->prot && a->user == b->user &&
-	        a->shared == b->shared && a->kind == b->kind && a->backing == b->backing &&
-	        a->file == b->file && a->offset == b->offset && a->hpa == b->hpa &&
-	        a->memattr == b->memattr && a->advice == b->advice && a->pages == b->pages);
-}
-
 static void
 assert_event_eq(const struct trace_event *got, const struct trace_event *want)
 {
 	char g[TRACE_LINE_MAX + 1], w[TRACE_LINE_MAX + 1];
 
-	if (event_eq(got, want))
+	if (trace_event_equal(got, want))
 		return;
 	fail_msg("event differs:\n  got  (line %" PRIu64 ") %s\n  want (line %" PRIu64 ") %s",
 	         got->line, trace_format(got, g, sizeof(g)), want->line,

@@ -37,17 +37,6 @@
 
 static const char *corpus_dir;
 
-static bool
-event_eq(const struct trace_event *a, const struct trace_event *b)
-{
-	return (a->op == b->op && a->line == b->line && a->vm == b->vm && a->child == b->child &&
-	        a->owner == b->owner && a->tid == b->tid && a->cpu == b->cpu && a->va == b->va &&
-	        a->len == b->len && a->prot == b->prot && a->user == b->user &&
-	        a->shared == b->shared && a->kind == b->kind && a->backing == b->backing &&
-	        a->file == b->file && a->offset == b->offset && a->hpa == b->hpa &&
-	        a->memattr == b->memattr && a->advice == b->advice && a->pages == b->pages);
-}
-
 /* Counts of agree()'s verdicts, for tests that want the fast path taken or not. */
 struct tally {
 	unsigned fast, general, rejected;
@@ -81,7 +70,7 @@ agree(const char *line, size_t n, struct tally *t)
 		if (rg != 0)
 			fail_msg("fast path took \"%s\", the general parser says %s", buf, err);
 		ef.line = LINENO;
-		if (!event_eq(&ef, &eg)) {
+		if (!trace_event_equal(&ef, &eg)) {
 			char a[TRACE_LINE_MAX + 1], b[TRACE_LINE_MAX + 1];
 
 			fail_msg("\"%s\": fast path gives \"%s\", general parser \"%s\"", buf,
