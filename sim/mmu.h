@@ -68,12 +68,6 @@ sim_walker_reused(const struct sim_walker *wk)
 {
 	return wk->pm->pm_type == PMAP_TYPE_EPT ? wk->ept.hits : wk->x86.hits;
 }
-/*
- * sim_walker_walk()'s result for @va, reading the entries @p holds (the
- * path a table scan took to the leaf) from there (vfy_walk.h path walks).
- * @p->mem is set here.  The cursor is neither used nor moved.
- */
-void sim_walker_path(struct sim_walker *wk, struct vfy_path *p, uint64_t va, struct sim_walk *w);
 
 /*
  * @access (one VM_PROT bit) to @va by @cpu through @pm, in user mode when

@@ -161,23 +161,6 @@ sim_walker_walk(struct sim_walker *wk, uint64_t va, struct sim_walk *w)
 	w->page_va = va & ~(w->page_size ? w->page_size - 1 : PMAP_PAGE_SIZE - 1);
 }
 
-void
-sim_walker_path(struct sim_walker *wk, struct vfy_path *p, uint64_t va, struct sim_walk *w)
-{
-	struct vfy_x86_result xr;
-	struct vfy_ept_result er;
-
-	p->mem = &wk->mem;
-	if (wk->pm->pm_type == PMAP_TYPE_EPT) {
-		vfy_walk_ept_path(p, wk->pm->pm_hw_root, va, &wk->caps, &er);
-		sim_walk_from_ept(wk->pm, &er, w);
-	} else {
-		vfy_walk_x86_path(p, wk->pm->pm_hw_root, va, wk->x86.user, &wk->ctl, &xr);
-		sim_walk_from_x86(&xr, w);
-	}
-	w->page_va = va & ~(w->page_size ? w->page_size - 1 : PMAP_PAGE_SIZE - 1);
-}
-
 const char *
 sim_walk_describe(const struct sim_walk *w, char *buf, size_t len)
 {
